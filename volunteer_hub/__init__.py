@@ -1,0 +1,71 @@
+"""volunteer_hub — 新时代文明实践中心志愿服务平台."""
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, current_app, session
+
+from volunteer_hub import config as config_module
+from volunteer_hub.extensions import api, babel, csrf, db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    app.config.from_mapping(config_module.from_env(app.instance_path, config))
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    init_extensions(app)
+    init_blueprints(app)
+    init_templates(app)
+    init_cli(app)
+    return app
+
+
+def _select_locale():
+    # zh_CN unless the user chose another language with the switch in the page footer.
+    chosen = session.get("lang")
+    return chosen if chosen in current_app.config["LANGUAGES"] else None
+
+
+def init_extensions(app: Flask) -> None:
+    from volunteer_hub import models  # noqa: F401  (every model registered before migrations look)
+    from volunteer_hub.core.errors import init_error_handlers
+    from volunteer_hub.people.login import init_login
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=str(ROOT / "volunteer_hub" / "translations"))
+    init_login(app)
+    init_error_handlers(app)
+
+
+
+def init_blueprints(app: Flask) -> None:
+    from volunteer_hub.core.api import SPEC_OPTIONS
+    from volunteer_hub.nodes import api as nodes_api, views as nodes_views
+    from volunteer_hub.people import api as people_api, views as people_views
+    from volunteer_hub.teams import api as teams_api, views as teams_views
+
+    app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
+    api.init_app(app)
+    for module in (people_api, nodes_api, teams_api):
+        csrf.exempt(module.blp)  # bearer tokens, not cookies, authenticate API writes
+        api.register_blueprint(module.blp)
+    for module in (people_views, nodes_views, teams_views):
+        app.register_blueprint(module.bp)
+
+
+def init_templates(app: Flask) -> None:
+    from volunteer_hub.core import templating
+
+    templating.init_app(app)
+
+
+def init_cli(app: Flask) -> None:
+    from volunteer_hub.cli import hub
+
+    app.cli.add_command(hub)

@@ -1,0 +1,71 @@
+"""Configuration read from environment variables; no .env file is needed.
+
+The embedded default is a SQLite file under ``instance/``; ``DATABASE_URL``
+switches to PostgreSQL (``postgresql+psycopg://user:pass@host/db``).
+"""
+import os
+import secrets
+from zoneinfo import ZoneInfo
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a usable configuration."""
+
+
+def _normalise_db_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_env(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment plus ``overrides``."""
+    env = os.environ
+    overrides = overrides or {}
+    environment = overrides.get("ENV_NAME", env.get("VOLUNTEER_HUB_ENV", "development"))
+    secret = overrides.get("SECRET_KEY", env.get("SECRET_KEY"))
+    if not secret:
+        if environment == "production":
+            raise ConfigError("SECRET_KEY must be set when VOLUNTEER_HUB_ENV=production")
+        secret = secrets.token_hex(32)
+    db_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get("DATABASE_URL") or (
+        "sqlite:///" + os.path.join(instance_path, "volunteer_hub.sqlite3")
+    )
+    tz_name = overrides.get("TIMEZONE", env.get("TIMEZONE", "Asia/Shanghai"))
+    try:
+        ZoneInfo(tz_name)
+    except Exception as exc:  # ZoneInfoNotFoundError or ValueError for malformed keys
+        raise ConfigError(f"TIMEZONE {tz_name!r} is not a known IANA time zone") from exc
+
+    config = {
+        "ENV_NAME": environment,
+        "SECRET_KEY": secret,
+        # A separate key lets operators rotate the session key without losing ID numbers.
+        "ID_ENCRYPTION_KEY": env.get("ID_ENCRYPTION_KEY") or secret,
+        "SQLALCHEMY_DATABASE_URI": _normalise_db_url(db_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TIMEZONE": tz_name,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": tz_name,
+        "LANGUAGES": {"zh_CN": "中文", "en": "English"},
+        "API_TITLE": "volunteer_hub API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_TOKEN_TTL_DAYS": int(env.get("API_TOKEN_TTL_DAYS", "30")),
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": environment == "production",
+        "REMEMBER_COOKIE_SECURE": environment == "production",
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "DEFAULT_PAGE_SIZE": 20,
+    }
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Writers wait for the file lock instead of failing at once under concurrent requests.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    config.update(overrides)
+    return config

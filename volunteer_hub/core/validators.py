@@ -1,0 +1,58 @@
+"""Validators for Chinese personal data: mainland mobile numbers and ID-card numbers."""
+import datetime
+import re
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def normalise_phone(value: str) -> str:
+    """Strip spaces, dashes and a +86/0086 prefix from a mobile number."""
+    digits = re.sub(r"[\s-]", "", value or "")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix):]
+    return digits
+
+
+def is_mainland_mobile(value: str) -> bool:
+    return bool(_MOBILE.match(value))
+
+
+def id_number_problem(value: str) -> str | None:
+    """Why an 18-digit resident ID number (GB 11643) is invalid, or None if valid."""
+    if not re.fullmatch(r"\d{17}[\dXx]", value):
+        return "length"
+    year, month, day = int(value[6:10]), int(value[10:12]), int(value[12:14])
+
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return "birth_date"
+    if not 1900 <= year <= datetime.date.today().year:
+        return "birth_date"
+    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS))
+    if _ID_CHECK[total % 11] != value[17].upper():
+        return "checksum"
+    return None
+
+
+def mask_id_number(value: str) -> str:
+    """``320102199001011234`` → ``3201**********1234``."""
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """``13812345678`` → ``138****5678``."""
+    return value[:3] + "****" + value[-4:] if len(value) == 11 else "****"
+
+
+def password_problem(value: str) -> str | None:
+    if len(value) < 8:
+        return "too_short"
+    if len(value) > 128:
+        return "too_long"
+    if not (re.search(r"[A-Za-z]", value) and re.search(r"\d", value)):
+        return "letters_and_digits"
+    return None

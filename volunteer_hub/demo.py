@@ -1,0 +1,81 @@
+"""The demo data set: one centre, 2 institutes, 4 stations, 3 teams, 30 volunteers, 2 merchants."""
+import sqlalchemy as sa
+
+from volunteer_hub.extensions import db
+from volunteer_hub.merchants import services as merchants
+from volunteer_hub.nodes import services as nodes
+from volunteer_hub.nodes.models import Node
+from volunteer_hub.people import services as people
+from volunteer_hub.teams import services as teams
+
+PASSWORD = "Demo2026"
+CENTRE_CODE = "DEMO"
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹"
+_GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军"]
+
+
+def _volunteer_name(i: int) -> str:
+    return _SURNAMES[i % len(_SURNAMES)] + _GIVEN[i % len(_GIVEN)] + ("华" if i % 3 == 0 else "")
+
+
+def load_demo() -> tuple[bool, list[tuple[str, str, str]]]:
+    """Create the demo practice centre once; return (created, [(role, name, phone)])."""
+    logins = [
+        ("centre admin", "周主任", "13900000001"),
+        ("station manager", "钱站长", "13900000002"),
+        ("merchant staff", "孙店长", "13900000003"),
+        ("volunteer", _volunteer_name(0), "13800000000"),
+    ]
+    if db.session.scalar(sa.select(Node.id).where(Node.code == CENTRE_CODE)):
+        return False, logins
+
+    root = people.create_admin(name="系统管理员", phone="13900000000", password=PASSWORD)
+    centre = nodes.create_node(root, name="吴江区新时代文明实践中心", kind="centre", code=CENTRE_CODE,
+                               address="苏州市吴江区中山南路 1979 号", lat=31.1605, lon=120.6453)
+    admin = people.create_admin(name="周主任", phone="13900000001", password=PASSWORD, centre=centre)
+    institutes = [
+        nodes.create_node(admin, name=name, kind="institute", parent_id=centre.id, address=address)
+        for name, address in [("松陵街道新时代文明实践所", "松陵街道"), ("盛泽镇新时代文明实践所", "盛泽镇")]
+    ]
+    station_specs = [
+        (institutes[0], "城南社区新时代文明实践站", 31.150, 120.640),
+        (institutes[0], "江城社区新时代文明实践站", 31.165, 120.655),
+        (institutes[1], "黄家溪村新时代文明实践站", 30.900, 120.640),
+        (institutes[1], "圣塘社区新时代文明实践站", 30.915, 120.660),
+    ]
+    stations = [
+        nodes.create_node(admin, name=name, kind="station", parent_id=inst.id, address=name[:-9], lat=lat, lon=lon)
+        for inst, name, lat, lon in station_specs
+    ]
+    nodes.create_node(admin, name="城南社区文化广场实践点", kind="point", parent_id=stations[0].id)
+    manager = people.create_user(name="钱站长", phone="13900000002", password=PASSWORD)
+    people.appoint_manager(admin, stations[0], manager)
+
+    volunteers = [
+        people.register_volunteer(
+            name=_volunteer_name(i), phone=f"138000000{i:02d}", password=PASSWORD,
+            home_station_id=stations[i % 4].id, skills=[["摄影", "急救"], ["书法"], ["法律咨询"], []][i % 4],
+        )
+        for i in range(30)
+    ]
+    team_specs = [
+        ("城南社区卫生环保志愿服务队", "environment", None, stations[0], volunteers[0]),
+        ("江城社区理论政策宣讲队", "theory", None, stations[1], volunteers[1]),
+        ("盛泽镇“红色管家”志愿服务队", "other", "红色管家", institutes[1], volunteers[2]),
+    ]
+    for name, category, custom, node, leader in team_specs:
+        team = teams.create_team(admin, name=name, category=category, custom_category=custom,
+                                 node_id=node.id, leader_id=leader.id)
+        for member in volunteers[3:30:3] if category == "environment" else volunteers[4:30:5]:
+            teams.request_to_join(member, team, member)
+            teams.accept(leader, team, member)
+
+    staff = people.create_user(name="孙店长", phone="13900000003", password=PASSWORD)
+    for i, (name, address) in enumerate([("城南便民理发店", "城南社区菜场东侧"), ("江城书屋", "江城路 88 号")]):
+        merchant = merchants.register_merchant(admin, centre=centre, name=name, address=address,
+                                               contact_phone=f"1390000001{i}", licence_no=f"91320509MA1DEMO{i:02d}X")
+        merchants.approve(admin, merchant)
+        if i == 0:
+            merchants.add_staff(admin, merchant, staff)
+    return True, logins

@@ -1,0 +1,33 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Optional
+
+
+class LoginForm(FlaskForm):
+    phone = StringField(_l("Mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel", "autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+
+
+class SignupForm(FlaskForm):
+    name = StringField(_l("Real name"), validators=[DataRequired()], render_kw={"autocomplete": "name"})
+    phone = StringField(_l("Mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    password = PasswordField(_l("Password"), validators=[DataRequired()],
+                             description=_l("At least 8 characters, letters and digits."),
+                             render_kw={"autocomplete": "new-password"})
+    home_station_id = SelectField(_l("Home station"), coerce=int, validators=[DataRequired()])
+    id_number = StringField(_l("ID card number (optional)"), validators=[Optional()],
+                            description=_l("Stored encrypted; only ever shown masked."))
+    skills = StringField(_l("Skills (optional)"), validators=[Optional()], description=_l("Separate with commas."))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Real name"), validators=[DataRequired()])
+    home_station_id = SelectField(_l("Home station"), coerce=int)
+    id_number = StringField(_l("ID card number"), validators=[Optional()],
+                            description=_l("Leave empty to keep the number on file."))
+    skills = StringField(_l("Skills"), validators=[Optional()], description=_l("Separate with commas."))
+
+
+def split_skills(text: str | None) -> list[str]:
+    return [s for s in (text or "").replace("，", ",").split(",") if s.strip()]

@@ -1,0 +1,123 @@
+"""People: one user table; volunteer profiles; role grants on nodes; API tokens."""
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from volunteer_hub.core.db import CreatedAtMixin
+from volunteer_hub.core.errors import register_constraint
+from volunteer_hub.extensions import db
+
+
+class User(UserMixin, CreatedAtMixin, db.Model):
+    """一个人: volunteer, resident, manager or merchant staff; roles come from grants."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50))
+    phone: Mapped[str] = mapped_column(sa.String(11), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+
+    profile: Mapped["VolunteerProfile | None"] = relationship(
+        back_populates="user", foreign_keys="VolunteerProfile.user_id"
+    )
+    grants: Mapped[list["Grant"]] = relationship(
+        back_populates="user", foreign_keys="Grant.user_id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # flask-login: inactive users cannot log in
+        return self.active
+
+    @property
+    def is_volunteer(self) -> bool:
+        return self.profile is not None
+
+
+class VolunteerProfile(CreatedAtMixin, db.Model):
+    """志愿者档案. The ID number is stored encrypted and only ever shown masked."""
+
+    __tablename__ = "volunteer_profiles"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    home_station_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"), index=True)
+    id_number_encrypted: Mapped[str | None] = mapped_column(sa.Text)
+    id_number_digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    id_number_masked: Mapped[str | None] = mapped_column(sa.String(18))
+    skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+
+    user: Mapped[User] = relationship(back_populates="profile", foreign_keys=[user_id])
+    home_station: Mapped["Node"] = relationship()  # noqa: F821
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(id_number_encrypted IS NULL) = (id_number_digest IS NULL)", name="id_number_complete"
+        ),
+    )
+
+
+class Role(enum.StrEnum):
+    MANAGER = "manager"  # 站点管理员: manages a node and everything below it
+    ADMIN = "admin"  # 中心管理员: on a centre, or on no node for rights over every node
+    MERCHANT_STAFF = "merchant_staff"  # 商户店员, bound to a merchant
+
+
+class Grant(CreatedAtMixin, db.Model):
+    """A role given to a user on a node (or a merchant)."""
+
+    __tablename__ = "grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(20))
+    node_id: Mapped[int | None] = mapped_column(sa.ForeignKey("nodes.id"), index=True)
+    merchant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("merchants.id"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+    node: Mapped["Node | None"] = relationship()  # noqa: F821
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('manager', 'admin', 'merchant_staff')", name="role"),
+        sa.CheckConstraint("role <> 'manager' OR node_id IS NOT NULL", name="manager_has_node"),
+        sa.CheckConstraint(
+            "(role = 'merchant_staff') = (merchant_id IS NOT NULL)", name="merchant_staff_has_merchant"
+        ),
+        # Partial unique indexes: NULLs are distinct in a plain unique constraint.
+        sa.Index(
+            "uq_grants_user_id_role_node_id", "user_id", "role", "node_id", unique=True,
+            sqlite_where=sa.text("node_id IS NOT NULL"), postgresql_where=sa.text("node_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_grants_user_id_role", "user_id", "role", unique=True,
+            sqlite_where=sa.text("node_id IS NULL AND merchant_id IS NULL"),
+            postgresql_where=sa.text("node_id IS NULL AND merchant_id IS NULL"),
+        ),
+        sa.Index(
+            "uq_grants_user_id_merchant_id", "user_id", "merchant_id", unique=True,
+            sqlite_where=sa.text("merchant_id IS NOT NULL"), postgresql_where=sa.text("merchant_id IS NOT NULL"),
+        ),
+    )
+
+
+class ApiToken(CreatedAtMixin, db.Model):
+    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+register_constraint("uq_users_phone", "phone")
+register_constraint("uq_volunteer_profiles_id_number_digest", "id_number")

@@ -1,0 +1,51 @@
+import marshmallow as ma
+
+from volunteer_hub.core.validators import mask_phone
+
+
+class TokenIn(ma.Schema):
+    phone = ma.fields.String(required=True)
+    password = ma.fields.String(required=True, load_only=True)
+
+
+class GrantOut(ma.Schema):
+    role = ma.fields.String()
+    node_id = ma.fields.Integer(allow_none=True)
+    merchant_id = ma.fields.Integer(allow_none=True)
+
+
+class ProfileOut(ma.Schema):
+    home_station_id = ma.fields.Integer()
+    id_number = ma.fields.String(attribute="id_number_masked", allow_none=True,
+                                 metadata={"description": "masked: 3201**********1234"})
+    skills = ma.fields.List(ma.fields.String())
+
+
+class UserOut(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    phone = ma.fields.Function(lambda user: mask_phone(user.phone), metadata={"description": "masked"})
+    roles = ma.fields.List(ma.fields.Nested(GrantOut), attribute="grants")
+    volunteer = ma.fields.Nested(ProfileOut, attribute="profile", allow_none=True)
+
+
+class TokenOut(ma.Schema):
+    token = ma.fields.String()
+    expires_at = ma.fields.DateTime()
+    user = ma.fields.Nested(UserOut)
+
+
+class VolunteerIn(ma.Schema):
+    name = ma.fields.String(required=True)
+    phone = ma.fields.String(required=True)
+    password = ma.fields.String(required=True, load_only=True)
+    home_station_id = ma.fields.Integer(required=True)
+    id_number = ma.fields.String(load_default=None, allow_none=True)
+    skills = ma.fields.List(ma.fields.String(), load_default=list)
+
+
+class ProfilePatch(ma.Schema):
+    name = ma.fields.String()
+    skills = ma.fields.List(ma.fields.String())
+    id_number = ma.fields.String()
+    home_station_id = ma.fields.Integer()

@@ -1,0 +1,25 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Optional
+
+from volunteer_hub.teams.models import OTHER, STANDARD_CATEGORIES
+
+
+def category_choices():
+    return [(key, label) for key, label in STANDARD_CATEGORIES.items()] + [(OTHER, _l("Other (local N category)"))]
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[DataRequired()])
+    category = SelectField(_l("Category"), choices=category_choices)
+    custom_category = StringField(_l("Local category name"), validators=[Optional()],
+                                  description=_l("Only for the 'other' category."))
+    node_id = SelectField(_l("Node"), coerce=int)
+    leader_phone = StringField(_l("Leader's mobile phone"), validators=[DataRequired()],
+                               render_kw={"inputmode": "tel"})
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+
+
+class InviteForm(FlaskForm):
+    phone = StringField(_l("Volunteer's mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel"})

@@ -1,0 +1,43 @@
+import marshmallow as ma
+
+from volunteer_hub.teams.models import OTHER, STANDARD_CATEGORIES
+
+CATEGORIES = [*STANDARD_CATEGORIES, OTHER]
+
+
+class TeamIn(ma.Schema):
+    name = ma.fields.String(required=True)
+    category = ma.fields.String(required=True, metadata={"enum": CATEGORIES})
+    custom_category = ma.fields.String(load_default=None, allow_none=True,
+                                       metadata={"description": "the local 'N' category, for category 'other'"})
+    node_id = ma.fields.Integer(required=True)
+    leader_id = ma.fields.Integer(required=True)
+    description = ma.fields.String(load_default="")
+
+
+class TeamOut(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    category = ma.fields.String()
+    category_label = ma.fields.String()
+    node_id = ma.fields.Integer()
+    leader_id = ma.fields.Integer()
+    description = ma.fields.String()
+
+
+class TeamQuery(ma.Schema):
+    node_id = ma.fields.Integer()
+    category = ma.fields.String(validate=ma.validate.OneOf(CATEGORIES))
+    q = ma.fields.String(metadata={"description": "part of the team name"})
+
+
+class MemberIn(ma.Schema):
+    user_id = ma.fields.Integer(required=True)
+
+
+class MembershipOut(ma.Schema):
+    team_id = ma.fields.Integer()
+    user_id = ma.fields.Integer()
+    name = ma.fields.String(attribute="user.name")
+    status = ma.fields.String()
+    updated_at = ma.fields.DateTime()

@@ -1,0 +1,121 @@
+"""Pages: team list, team page (join, leave, invitations), member management, new team."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from volunteer_hub.core.errors import DomainError
+from volunteer_hub.core.forms import ActionForm, show_errors
+from volunteer_hub.core.permissions import managed_roots, is_global_admin
+from volunteer_hub.extensions import db
+from volunteer_hub.nodes.services import list_nodes, subtree
+from volunteer_hub.people.services import find_by_phone, get_user
+from volunteer_hub.teams import services
+from volunteer_hub.teams.forms import InviteForm, TeamForm, category_choices
+from volunteer_hub.teams.models import MembershipStatus
+
+bp = Blueprint("teams", __name__, url_prefix="/teams")
+
+
+@bp.route("")
+@login_required
+def index():
+    category = request.args.get("category") or None
+    q = (request.args.get("q") or "").strip() or None
+    page = db.paginate(services.list_teams(category=category, q=q), per_page=20, error_out=False)
+    return render_template("teams/index.html", page=page, category=category, q=q or "",
+                           categories=category_choices())
+
+
+@bp.route("/<int:team_id>")
+@login_required
+def show(team_id):
+    team = services.get_team(team_id)
+    leads = services.can_lead(current_user, team)
+    statuses = [MembershipStatus.ACTIVE] + ([MembershipStatus.PENDING, MembershipStatus.INVITED] if leads else [])
+    return render_template("teams/show.html", team=team, leads=leads,
+                           members=services.members(team, statuses),
+                           mine=services.membership(team, current_user),
+                           action_form=ActionForm(), invite_form=InviteForm())
+
+
+_ACTIONS = {
+    "join": (services.request_to_join, lambda u: _("Your request to join has been sent to the leader.")),
+    "accept": (services.accept, lambda u: _("%(name)s is now a member.", name=u.name)),
+    "decline": (services.decline, lambda u: _("The request or invitation of %(name)s is closed.", name=u.name)),
+    "remove": (services.remove, lambda u: _("%(name)s has left the team.", name=u.name)),
+}
+
+
+@bp.route("/<int:team_id>/members/<int:user_id>/<action>", methods=["POST"])
+@login_required
+def member_action(team_id, user_id, action):
+    if action not in _ACTIONS or not ActionForm().validate_on_submit():
+        abort(400)
+    team, user = services.get_team(team_id), get_user(user_id)
+    service, message = _ACTIONS[action]
+    try:
+        service(current_user, team, user)
+        db.session.commit()
+        flash(message(user), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("teams.show", team_id=team.id))
+
+
+@bp.route("/<int:team_id>/invite", methods=["POST"])
+@login_required
+def invite(team_id):
+    team = services.get_team(team_id)
+    form = InviteForm()
+    if form.validate_on_submit():
+        user = find_by_phone(form.phone.data)
+        if user is None:
+            flash(_("No volunteer is registered with that phone number."), "error")
+        else:
+            try:
+                services.invite(current_user, team, user)
+                db.session.commit()
+                flash(_("%(name)s has been invited.", name=user.name), "success")
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+    else:
+        flash(_("Enter a phone number."), "error")
+    return redirect(url_for("teams.show", team_id=team.id))
+
+
+def _manageable_nodes():
+    if is_global_admin(current_user):
+        return db.session.scalars(list_nodes()).all()
+    return [node for root in managed_roots(current_user) for node in subtree(root)]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    nodes = _manageable_nodes()
+    if not nodes:
+        abort(403)
+    form = TeamForm()
+    form.node_id.choices = [(n.id, f"{n.name} ({n.code})") for n in nodes]
+    if form.validate_on_submit():
+        leader = find_by_phone(form.leader_phone.data)
+        try:
+            if leader is None:
+                raise DomainError(_("No volunteer is registered with that phone number."),
+                                  {"leader_phone": [_("No volunteer is registered with that phone number.")]})
+            team = services.create_team(
+                current_user, name=form.name.data, category=form.category.data,
+                custom_category=form.custom_category.data or None, node_id=form.node_id.data,
+                leader_id=leader.id, description=form.description.data or "")
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            if "leader_id" in exc.fields:
+                exc.fields["leader_phone"] = exc.fields.pop("leader_id")
+            show_errors(form, exc)
+        else:
+            flash(_("Team %(name)s is created.", name=team.name), "success")
+            return redirect(url_for("teams.show", team_id=team.id))
+    return render_template("teams/new.html", form=form), 422 if form.errors or form.form_errors else 200
