@@ -3,7 +3,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 
 from volunteer_hub import config as config_module
 from volunteer_hub.extensions import api, babel, csrf, db, migrate
@@ -25,6 +25,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _select_locale():
     # zh_CN unless the user chose another language with the switch in the page footer.
+    if not has_request_context():
+        return None  # CLI, jobs and services outside a request use the default locale
     chosen = session.get("lang")
     return chosen if chosen in current_app.config["LANGUAGES"] else None
 

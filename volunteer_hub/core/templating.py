@@ -1,6 +1,6 @@
 """Jinja filters and globals shared by every page."""
 from flask import Flask, current_app
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
 from volunteer_hub.core import permissions
@@ -17,5 +17,6 @@ def init_app(app: Flask) -> None:
     def globals_for_pages():
         return {
             "languages": current_app.config["LANGUAGES"],
+            "locale": str(get_locale()),
             "is_manager": permissions.is_manager(current_user) if current_user.is_authenticated else False,
         }

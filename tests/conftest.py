@@ -1,0 +1,121 @@
+"""Fixtures: every ``app`` test runs on SQLite and on a real PostgreSQL the suite starts itself."""
+import contextvars
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from tests import pg
+from tests.world import World
+from flask.testing import FlaskClient
+
+from volunteer_hub import create_app
+from volunteer_hub.extensions import db as _db
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    # Fast hashing keeps the suite quick; production uses scrypt.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+}
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    bin_dir = pg.find_bin_dir()
+    if bin_dir is None:
+        message = "PostgreSQL server binaries (initdb, pg_ctl) not found; install postgresql-15 (make test does)."
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI requires the PostgreSQL tests: " + message, pytrace=False)
+        pytest.skip(message)
+    cluster = pg.Cluster(bin_dir)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_cluster):
+    return pg_cluster.create_database("volunteer_hub_test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    return request.getfixturevalue("pg_url")
+
+
+def _empty_all_tables():
+    # SQLite gets a new file per test; the PostgreSQL database is shared by the session.
+    if _db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in _db.metadata.sorted_tables)
+        _db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        _db.session.commit()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, session and ``g``, as in production.
+
+    Without this, Flask reuses the test's app context, and state such as the
+    logged-in user cached in ``g`` leaks from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(db_url):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": db_url})
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        _db.create_all()
+        _empty_all_tables()
+        yield app
+        _db.session.remove()
+        _empty_all_tables()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    """A small practice centre: see tests/world.py."""
+    return World.build()
+
+
+class ApiClient:
+    """A test client that speaks JSON with a bearer token."""
+
+    def __init__(self, client, token=None):
+        self.client = client
+        self.token = token
+
+    def _headers(self):
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def __getattr__(self, method):
+        def call(url, json=None, **kwargs):
+            return getattr(self.client, method)(url, json=json, headers=self._headers(), **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def api(client):
+    """``api(user)`` → an ApiClient logged in as ``user``; ``api(None)`` is anonymous."""
+
+    def for_user(user, password=None):
+        if user is None:
+            return ApiClient(client)
+        response = client.post("/api/v1/auth/token", json={"phone": user.phone, "password": password or World.PASSWORD})
+        assert response.status_code == 201, response.json
+        return ApiClient(client, response.json["token"])
+
+    return for_user

@@ -1,0 +1,35 @@
+import pytest
+
+from volunteer_hub import create_app
+from volunteer_hub.config import ConfigError
+
+
+def test_sqlite_under_instance_is_the_default(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"SECRET_KEY": "x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{app.instance_path}/volunteer_hub.sqlite3"
+    assert app.config["TIMEZONE"] == "Asia/Shanghai"
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "zh_CN"
+
+
+def test_database_url_switches_to_postgresql(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example:5432/hub")
+    app = create_app({"SECRET_KEY": "x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example:5432/hub"
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_production_requires_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("VOLUNTEER_HUB_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_unknown_time_zone_is_refused(monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ConfigError, match="Mars/Olympus"):
+        create_app({"SECRET_KEY": "x"})

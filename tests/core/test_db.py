@@ -1,0 +1,45 @@
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from volunteer_hub.core.audit import AuditEntry, entries_for
+from volunteer_hub.extensions import db
+from volunteer_hub.people.models import ApiToken
+
+
+def test_times_come_back_aware_utc(world):
+    local = datetime(2026, 11, 21, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    token = ApiToken(user=world.volunteer, digest="d" * 64, expires_at=local)
+    db.session.add(token)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(ApiToken, token.id).expires_at
+    assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
+    assert stored == local and stored.hour == 1
+
+
+def test_naive_times_are_refused(world):
+    db.session.add(ApiToken(user=world.volunteer, digest="e" * 64, expires_at=datetime(2026, 1, 1)))
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_created_at_is_set_in_utc(world):
+    assert world.centre.created_at.tzinfo == timezone.utc
+
+
+def test_services_leave_an_audit_trail(world):
+    actions = [e.action for e in entries_for(world.team)]
+    assert actions == ["team.create"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "grant.manager")) == 3
+
+
+def test_foreign_keys_are_enforced(world):
+    world.team.leader_id = 999_999
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
