@@ -3,7 +3,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, current_app, has_request_context, request, session
 
 from volunteer_hub import config as config_module
 from volunteer_hub.extensions import api, babel, csrf, db, migrate
@@ -24,11 +24,14 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _select_locale():
-    # zh_CN unless the user chose another language with the switch in the page footer.
+    """Pages: zh_CN unless switched in the footer. API: the client's Accept-Language."""
     if not has_request_context():
         return None  # CLI, jobs and services outside a request use the default locale
+    languages = list(current_app.config["LANGUAGES"])
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(languages)
     chosen = session.get("lang")
-    return chosen if chosen in current_app.config["LANGUAGES"] else None
+    return chosen if chosen in languages else None
 
 
 def init_extensions(app: Flask) -> None:

@@ -20,6 +20,18 @@ def _normalise_db_url(url: str) -> str:
     return url
 
 
+def _development_secret(instance_path: str) -> str:
+    """A key kept in instance/ so that sessions and encrypted ID numbers survive restarts."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    with open(path) as f:
+        return f.read().strip()
+
+
 def from_env(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment plus ``overrides``."""
     env = os.environ
@@ -29,7 +41,7 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
     if not secret:
         if environment == "production":
             raise ConfigError("SECRET_KEY must be set when VOLUNTEER_HUB_ENV=production")
-        secret = secrets.token_hex(32)
+        secret = _development_secret(instance_path)
     db_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get("DATABASE_URL") or (
         "sqlite:///" + os.path.join(instance_path, "volunteer_hub.sqlite3")
     )

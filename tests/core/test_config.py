@@ -33,3 +33,13 @@ def test_unknown_time_zone_is_refused(monkeypatch):
     monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
     with pytest.raises(ConfigError, match="Mars/Olympus"):
         create_app({"SECRET_KEY": "x"})
+
+
+def test_development_secret_is_kept_across_restarts(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("VOLUNTEER_HUB_ENV", raising=False)
+    from volunteer_hub.config import from_env
+
+    first = from_env(str(tmp_path))["SECRET_KEY"]
+    assert len(first) == 64 and from_env(str(tmp_path))["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600

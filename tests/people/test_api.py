@@ -20,7 +20,7 @@ def test_registration_errors_per_field(world, client):
     response = client.post("/api/v1/volunteers", json={
         "name": "甲", "phone": "13700000002", "password": "Passw0rd!", "home_station_id": world.s1.id})
     assert response.status_code == 409
-    assert response.json["error"]["fields"] == {"phone": ["This phone number is already registered."]}
+    assert response.json["error"]["fields"] == {"phone": ["该手机号已注册。"]}
 
 
 def test_token_login_and_me(world, client, api):
@@ -42,7 +42,10 @@ def test_patch_me(world, api):
     assert response.json["volunteer"]["id_number"] == "1101**********002X"
     bad = client.patch("/api/v1/me", json={"id_number": "110105194912310021"})
     assert bad.status_code == 422
-    assert bad.json["error"]["fields"] == {"id_number": ["The check digit of this ID number is wrong."]}
+    assert bad.json["error"]["fields"] == {"id_number": ["身份证号校验位错误。"]}
+    english = client.client.patch("/api/v1/me", json={"id_number": "110105194912310021"},
+                                  headers={**client._headers(), "Accept-Language": "en-US,en;q=0.9"})
+    assert english.json["error"]["fields"] == {"id_number": ["The check digit of this ID number is wrong."]}
 
 
 def test_revoked_token_stops_working(world, api):

@@ -17,6 +17,6 @@ def init_app(app: Flask) -> None:
     def globals_for_pages():
         return {
             "languages": current_app.config["LANGUAGES"],
-            "locale": str(get_locale()),
+            "locale": get_locale().language,
             "is_manager": permissions.is_manager(current_user) if current_user.is_authenticated else False,
         }

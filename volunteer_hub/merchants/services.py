@@ -29,7 +29,7 @@ def register_merchant(actor, *, centre: Node, name: str, address: str, contact_p
     if not is_mainland_mobile(contact_phone):
         errors["contact_phone"] = [_("Enter an 11-digit mainland mobile number, e.g. 13812345678.")]
     if not _LICENCE.match(licence_no):
-        errors["licence_no"] = [_("A licence number (统一社会信用代码) is 8-32 letters or digits.")]
+        errors["licence_no"] = [_("A licence number (unified social credit code) is 8-32 letters or digits.")]
     if errors:
         raise ValidationFailed(_("The merchant is not valid."), errors)
     if db.session.scalar(sa.select(Merchant.id).where(Merchant.licence_no == licence_no)):

@@ -3,8 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import FloatField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional
 
-KIND_CHOICES = [("institute", _l("实践所 (institute)")), ("station", _l("实践站 (station)")),
-                ("point", _l("实践点 (point)"))]
+KIND_CHOICES = [("institute", _l("Institute")), ("station", _l("Station")), ("point", _l("Point"))]
 
 
 class NodeForm(FlaskForm):

@@ -120,7 +120,7 @@ def _clean_skills(skills) -> list[str]:
 def _home_station(station_id: int | None) -> Node:
     station = db.session.get(Node, station_id) if station_id is not None else None
     if station is None or station.kind != NodeKind.STATION:
-        raise ValidationFailed(_("Choose your home station."), {"home_station_id": [_("Choose an existing 实践站.")]})
+        raise ValidationFailed(_("Choose your home station."), {"home_station_id": [_("Choose an existing station.")]})
     return station
 
 

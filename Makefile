@@ -1,0 +1,70 @@
+# volunteer_hub — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test install dev-install translations postgres migrate demo openapi i18n clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard volunteer_hub/translations/*/LC_MESSAGES/messages.po))
+
+install: $(VENV)/.installed translations
+dev-install: $(VENV)/.dev-installed translations
+
+# Compiled catalogues (.mo) are build output, not committed.
+translations: $(CATALOGUES)
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
+
+# The test suite starts its own throw-away cluster; it only needs the server binaries.
+postgres:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "PostgreSQL server binaries found."; \
+	else \
+		echo "Installing PostgreSQL server binaries (Debian package postgresql-15)..."; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends postgresql-15 || \
+		$(SUDO) apt-get install -y --no-install-recommends postgresql; \
+	fi
+
+migrate: install
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) hub demo
+
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT) — stop with Ctrl-C."
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: dev-install postgres
+	$(BIN)/python -m pytest -p no:cacheprovider
+
+# Refresh the committed OpenAPI snapshot after a deliberate API change.
+openapi: install
+	$(BIN)/python -c "import json; from volunteer_hub import create_app; \
+	app = create_app({'SECRET_KEY': 'x', 'SQLALCHEMY_DATABASE_URI': 'sqlite://'}); \
+	print(json.dumps(app.test_client().get('/api/v1/openapi.json').json, indent=2, ensure_ascii=False, sort_keys=True))" > docs/openapi.json
+
+# Extract new strings and merge them into the catalogues; then translate the empty entries.
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o volunteer_hub/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i volunteer_hub/translations/messages.pot -d volunteer_hub/translations --no-location
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

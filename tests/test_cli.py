@@ -1,0 +1,38 @@
+import sqlalchemy as sa
+
+from volunteer_hub.extensions import db
+from volunteer_hub.merchants.models import Merchant
+from volunteer_hub.nodes.models import Node
+from volunteer_hub.people.models import User, VolunteerProfile
+from volunteer_hub.teams.models import Team
+
+
+def count(model, *where):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_create_admin(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["hub", "create-admin", "--name", "管理员", "--phone", "13911112222",
+                                 "--password", "Adm1nPass"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.phone == "13911112222"))
+    assert [(g.role, g.node_id) for g in user.grants] == [("admin", None)]
+    again = runner.invoke(args=["hub", "create-admin", "--name", "管理员", "--phone", "13911112222",
+                                "--password", "Adm1nPass"])
+    assert again.exit_code != 0 and "已是管理员" in again.output
+    weak = runner.invoke(args=["hub", "create-admin", "--name", "x", "--phone", "13911113333", "--password", "weak"])
+    assert weak.exit_code != 0 and "password:" in weak.output and "密码" in weak.output
+
+
+def test_demo_is_complete_and_idempotent(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["hub", "demo"])
+    assert first.exit_code == 0, first.output
+    assert "13900000002" in first.output
+    counts = {kind: count(Node, Node.kind == kind) for kind in ("centre", "institute", "station")}
+    assert counts == {"centre": 1, "institute": 2, "station": 4}
+    assert (count(Team), count(VolunteerProfile), count(Merchant, Merchant.status == "approved")) == (3, 30, 2)
+    second = runner.invoke(args=["hub", "demo"])
+    assert second.exit_code == 0 and "nothing changed" in second.output
+    assert count(VolunteerProfile) == 30

@@ -1,0 +1,59 @@
+"""Races: parallel requests that must leave exactly one row, on SQLite and PostgreSQL."""
+import threading
+
+import sqlalchemy as sa
+
+from volunteer_hub.extensions import db
+from volunteer_hub.people.models import Grant, User
+from volunteer_hub.teams.models import TeamMembership
+
+PARALLEL = 12
+
+
+def in_parallel(app, request):
+    """Run ``request(client)`` from PARALLEL threads released at the same moment; return the statuses.
+
+    ``request`` must not touch ORM objects of the test's session: each thread has its own context.
+    """
+    barrier = threading.Barrier(PARALLEL)
+    statuses = []
+
+    def worker():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(request(client).status_code)
+
+    threads = [threading.Thread(target=worker) for _ in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
+def count(model, *where):
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_parallel_registrations_with_one_phone_make_one_user(app, world):
+    body = {"name": "抢注", "phone": "13512345678", "password": "Passw0rd!", "home_station_id": world.s1.id}
+    statuses = in_parallel(app, lambda c: c.post("/api/v1/volunteers", json=body))
+    assert statuses == [201] + [409] * (PARALLEL - 1)
+    assert count(User, User.phone == "13512345678") == 1
+
+
+def test_parallel_join_requests_make_one_membership(app, world, api):
+    url, body = f"/api/v1/teams/{world.team.id}/members", {"user_id": world.volunteer.id}
+    headers = {"Authorization": f"Bearer {api(world.volunteer).token}"}
+    statuses = in_parallel(app, lambda c: c.post(url, json=body, headers=headers))
+    assert statuses == [201] + [409] * (PARALLEL - 1)
+    assert count(TeamMembership, TeamMembership.user_id == world.volunteer.id) == 1
+
+
+def test_parallel_appointments_make_one_grant(app, world, api):
+    url, body = f"/api/v1/nodes/{world.s2.id}/managers", {"user_id": world.volunteer.id}
+    headers = {"Authorization": f"Bearer {api(world.i1_manager).token}"}
+    statuses = in_parallel(app, lambda c: c.post(url, json=body, headers=headers))
+    assert statuses == [201] + [409] * (PARALLEL - 1)
+    assert count(Grant, Grant.user_id == world.volunteer.id) == 1
