@@ -52,6 +52,7 @@ run: demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: dev-install postgres
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 # Refresh the committed OpenAPI snapshot after a deliberate API change.

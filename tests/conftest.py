@@ -4,11 +4,10 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from tests import pg
 from tests.world import World
-from flask.testing import FlaskClient
-
 from volunteer_hub import create_app
 from volunteer_hub.extensions import db as _db
 

@@ -163,7 +163,7 @@ def test_english_switch(world, client):
 
 @pytest.fixture
 def csrf_client(db_url):
-    from tests.conftest import IsolatedClient, TEST_CONFIG
+    from tests.conftest import TEST_CONFIG, IsolatedClient
 
     app = create_app({**TEST_CONFIG, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": db_url})
     app.test_client_class = IsolatedClient

@@ -52,9 +52,12 @@ def init_extensions(app: Flask) -> None:
 
 def init_blueprints(app: Flask) -> None:
     from volunteer_hub.core.api import SPEC_OPTIONS
-    from volunteer_hub.nodes import api as nodes_api, views as nodes_views
-    from volunteer_hub.people import api as people_api, views as people_views
-    from volunteer_hub.teams import api as teams_api, views as teams_views
+    from volunteer_hub.nodes import api as nodes_api
+    from volunteer_hub.nodes import views as nodes_views
+    from volunteer_hub.people import api as people_api
+    from volunteer_hub.people import views as people_views
+    from volunteer_hub.teams import api as teams_api
+    from volunteer_hub.teams import views as teams_views
 
     app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
     api.init_app(app)

@@ -5,8 +5,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from volunteer_hub.core.db import Base
 from volunteer_hub.core.api import Api
+from volunteer_hub.core.db import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +28,7 @@ def test_naive_times_are_refused(world):
 
 
 def test_created_at_is_set_in_utc(world):
-    assert world.centre.created_at.tzinfo == timezone.utc
+    assert world.centre.created_at.tzinfo == UTC
 
 
 def test_services_leave_an_audit_trail(world):

@@ -1,5 +1,6 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from volunteer_hub.core.validators import (
     _ID_CHECK,
@@ -16,7 +17,7 @@ VALID_ID = "11010519491231002X"  # the checksum example of GB 11643
 
 
 def with_check_digit(first17: str) -> str:
-    return first17 + _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+    return first17 + _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
 @pytest.mark.parametrize("raw,expected", [

@@ -66,10 +66,14 @@ def test_appoint_and_revoke_a_manager(world, api):
     assert sorted(names) == ["志愿者甲", "西门站长"]
     # The new manager now manages S2 and nothing else.
     new_manager = api(world.volunteer)
-    assert new_manager.post("/api/v1/nodes", json={"name": "点", "kind": "point", "parent_id": world.s2.id}).status_code == 201
-    assert new_manager.post("/api/v1/nodes", json={"name": "点", "kind": "point", "parent_id": world.s1.id}).status_code == 403
+
+    def add_point(parent, name="点"):
+        return new_manager.post("/api/v1/nodes", json={"name": name, "kind": "point", "parent_id": parent.id})
+
+    assert add_point(world.s2).status_code == 201
+    assert add_point(world.s1).status_code == 403
     assert client.delete(f"/api/v1/nodes/{world.s2.id}/managers/{world.volunteer.id}").status_code == 204
-    assert new_manager.post("/api/v1/nodes", json={"name": "点2", "kind": "point", "parent_id": world.s2.id}).status_code == 403
+    assert add_point(world.s2, "点2").status_code == 403
 
 
 def test_only_managers_of_the_subtree_appoint(world, api):

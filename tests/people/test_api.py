@@ -28,7 +28,8 @@ def test_token_login_and_me(world, client, api):
     assert bad.status_code == 401 and bad.json["error"]["code"] == "unauthorized"
     me = api(world.volunteer).get("/api/v1/me")
     assert me.status_code == 200
-    assert me.json["name"] == "志愿者甲" and me.json["roles"] == [] and me.json["volunteer"]["home_station_id"] == world.s1.id
+    assert me.json["name"] == "志愿者甲" and me.json["roles"] == []
+    assert me.json["volunteer"]["home_station_id"] == world.s1.id
     roles = api(world.s1_manager).get("/api/v1/me").json
     assert roles["roles"] == [{"role": "manager", "node_id": world.s1.id, "merchant_id": None}]
     assert roles["volunteer"] is None

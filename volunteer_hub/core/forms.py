@@ -1,20 +1,45 @@
-"""Helpers that connect service errors to WTForms pages."""
+"""Helpers that connect service calls and their errors to WTForms pages."""
+from flask import flash
 from flask_wtf import FlaskForm
 
 from volunteer_hub.core.errors import DomainError
+from volunteer_hub.extensions import db
 
 
 class ActionForm(FlaskForm):
     """A form with no fields: a button that POSTs, protected by CSRF."""
 
 
-def show_errors(form: FlaskForm, exc: DomainError) -> None:
-    """Put a service's field errors beside the inputs; the rest goes to ``form.form_errors``."""
+def show_errors(form: FlaskForm, exc: DomainError, aliases: dict | None = None) -> None:
+    """Put a service's field errors beside the inputs; the rest goes to ``form.form_errors``.
+
+    ``aliases`` maps a service's field name to the form's, where the form asks differently
+    (a phone number where the service takes a user id).
+    """
     for name, messages in exc.fields.items():
-        field = getattr(form, name, None)
+        field = getattr(form, (aliases or {}).get(name, name), None)
         if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors) + list(messages)
         else:
             form.form_errors.extend(messages)
     if not exc.fields:
         form.form_errors.append(exc.message)
+
+
+def commit(action, form: FlaskForm | None = None, aliases: dict | None = None):
+    """Run ``action`` (service calls) and commit: ``(True, result)``.
+
+    On a domain error roll back and show it, beside the inputs of ``form`` or as a flash
+    when there is no form: ``(False, None)``.
+    """
+    try:
+        result = action()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if form is None:
+            flash(exc.message, "error")
+        else:
+            show_errors(form, exc, aliases)
+        return False, None
+    return True, result

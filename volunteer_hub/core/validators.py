@@ -32,7 +32,7 @@ def id_number_problem(value: str) -> str | None:
         return "birth_date"
     if not 1900 <= year <= datetime.date.today().year:
         return "birth_date"
-    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != value[17].upper():
         return "checksum"
     return None

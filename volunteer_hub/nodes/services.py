@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from volunteer_hub.core import audit
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from volunteer_hub.core.permissions import is_global_admin, require_manage
+from volunteer_hub.core.permissions import is_global_admin, managed_roots, require_manage
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node, NodeKind
 
@@ -86,6 +86,15 @@ def create_node(actor, *, name: str, kind: str, parent_id: int | None = None, co
     audit.record(actor, "node.create", node, name=node.name, kind=kind, parent_id=parent_id)
     db.session.flush()
     return node
+
+
+def managed_subtrees(user) -> list[tuple[Node, list[Node]]]:
+    """Each subtree the user manages, root first: every centre for the platform administrator."""
+    if is_global_admin(user):
+        roots = db.session.scalars(sa.select(Node).where(Node.parent_id.is_(None)).order_by(Node.code)).all()
+    else:
+        roots = managed_roots(user)
+    return [(root, subtree(root)) for root in roots]
 
 
 def list_nodes(parent_id: int | None = None, kind: str | None = None):

@@ -3,9 +3,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_hub.core.errors import DomainError
-from volunteer_hub.core.forms import ActionForm, show_errors
-from volunteer_hub.core.permissions import can_manage, is_global_admin, managed_roots
+from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.core.permissions import can_manage
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes import services
 from volunteer_hub.nodes.forms import ManagerForm, NodeForm
@@ -20,13 +19,9 @@ bp = Blueprint("nodes", __name__, url_prefix="/nodes")
 @login_required
 def tree():
     """The whole subtree of every node the user manages, as an indented tree."""
-    if is_global_admin(current_user):
-        roots = db.session.scalars(services.list_nodes(kind="centre")).all()
-    else:
-        roots = managed_roots(current_user)
-    if not roots:
+    trees = services.managed_subtrees(current_user)
+    if not trees:
         abort(403)
-    trees = [(root, services.subtree(root)) for root in roots]
     return render_template("nodes/tree.html", trees=trees)
 
 
@@ -58,15 +53,10 @@ def add_child(node_id):
     node = _managed_node(node_id)
     form = NodeForm()
     if form.validate_on_submit():
-        try:
-            child = services.create_node(current_user, name=form.name.data, kind=form.kind.data, parent_id=node.id,
-                                         code=form.code.data or None, address=form.address.data or "",
-                                         lat=form.lat.data, lon=form.lon.data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
+        ok, child = commit(lambda: services.create_node(
+            current_user, name=form.name.data, kind=form.kind.data, parent_id=node.id, code=form.code.data or None,
+            address=form.address.data or "", lat=form.lat.data, lon=form.lon.data), form)
+        if ok:
             flash(_("%(name)s is created.", name=child.name), "success")
             return redirect(url_for("nodes.show", node_id=node.id))
     return _render_node(node, node_form=form, status=422)
@@ -78,18 +68,10 @@ def add_manager(node_id):
     node = _managed_node(node_id)
     form = ManagerForm()
     if form.validate_on_submit():
-        user = people.find_by_phone(form.phone.data)
-        try:
-            if user is None:
-                raise DomainError(_("Nobody is registered with that phone number."),
-                                  {"phone": [_("Nobody is registered with that phone number.")]})
-            people.appoint_manager(current_user, node, user)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            flash(_("%(name)s now manages %(node)s.", name=user.name, node=node.name), "success")
+        ok, grant = commit(lambda: people.appoint_manager(current_user, node, people.require_by_phone(form.phone.data)),
+                           form)
+        if ok:
+            flash(_("%(name)s now manages %(node)s.", name=grant.user.name, node=node.name), "success")
             return redirect(url_for("nodes.show", node_id=node.id))
     return _render_node(node, manager_form=form, status=422)
 
@@ -100,11 +82,7 @@ def revoke_manager(node_id, user_id):
     node = _managed_node(node_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        people.revoke_manager(current_user, node, people.get_user(user_id))
-        db.session.commit()
+    ok, _result = commit(lambda: people.revoke_manager(current_user, node, people.get_user(user_id)))
+    if ok:
         flash(_("The management is revoked."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
     return redirect(url_for("nodes.show", node_id=node.id))

@@ -5,13 +5,16 @@ from wtforms.validators import DataRequired, Optional
 
 
 class LoginForm(FlaskForm):
-    phone = StringField(_l("Mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel", "autocomplete": "username"})
-    password = PasswordField(_l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    phone = StringField(_l("Mobile phone"), validators=[DataRequired()],
+                        render_kw={"inputmode": "tel", "autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password"})
 
 
 class SignupForm(FlaskForm):
     name = StringField(_l("Real name"), validators=[DataRequired()], render_kw={"autocomplete": "name"})
-    phone = StringField(_l("Mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    phone = StringField(_l("Mobile phone"), validators=[DataRequired()],
+                        render_kw={"inputmode": "tel", "autocomplete": "tel"})
     password = PasswordField(_l("Password"), validators=[DataRequired()],
                              description=_l("At least 8 characters, letters and digits."),
                              render_kw={"autocomplete": "new-password"})

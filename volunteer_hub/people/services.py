@@ -48,6 +48,15 @@ def find_by_phone(phone: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.phone == normalise_phone(phone)))
 
 
+def require_by_phone(phone: str, field: str = "phone") -> User:
+    """The user registered with ``phone``, or a validation error on ``field`` (forms ask by phone)."""
+    user = find_by_phone(phone or "")
+    if user is None:
+        message = _("Nobody is registered with that phone number.")
+        raise ValidationFailed(message, {field: [message]})
+    return user
+
+
 def _account_errors(name: str, phone: str, password: str) -> dict:
     errors: dict[str, list[str]] = {}
     if not name or not name.strip():
@@ -110,10 +119,12 @@ def _clean_skills(skills) -> list[str]:
         skill = str(skill).strip()
         if skill and skill not in cleaned:
             if len(skill) > 30:
-                raise ValidationFailed(_("A skill is at most 30 characters."), {"skills": [_("A skill is at most 30 characters.")]})
+                message = _("A skill is at most 30 characters.")
+                raise ValidationFailed(message, {"skills": [message]})
             cleaned.append(skill)
     if len(cleaned) > MAX_SKILLS:
-        raise ValidationFailed(_("At most 20 skills."), {"skills": [_("At most 20 skills.")]})
+        message = _("At most 20 skills.")
+        raise ValidationFailed(message, {"skills": [message]})
     return cleaned
 
 
@@ -160,9 +171,9 @@ def update_profile(user: User, *, name: str | None = None, skills=None, id_numbe
                 setattr(profile, key, value)
         if home_station_id is not None and home_station_id != profile.home_station_id:
             profile.home_station = _home_station(home_station_id)
-    audit.record(user, "profile.update", user, fields=sorted(
-        k for k, v in {"name": name, "skills": skills, "id_number": id_number, "home_station_id": home_station_id}.items()
-        if v is not None))
+    # The audit names the changed fields, never the values: the ID number stays out of logs.
+    given = {"name": name, "skills": skills, "id_number": id_number, "home_station_id": home_station_id}
+    audit.record(user, "profile.update", user, fields=sorted(k for k, v in given.items() if v is not None))
     db.session.flush()
     return user
 

@@ -5,8 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from volunteer_hub.core.errors import DomainError
-from volunteer_hub.core.forms import ActionForm, show_errors
+from volunteer_hub.core.forms import ActionForm, commit
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import stations_under
 from volunteer_hub.people import services
@@ -39,16 +38,11 @@ def signup():
     form = SignupForm()
     form.home_station_id.choices = _station_choices()
     if form.validate_on_submit():
-        try:
-            user = services.register_volunteer(
-                name=form.name.data, phone=form.phone.data, password=form.password.data,
-                home_station_id=form.home_station_id.data, id_number=form.id_number.data or None,
-                skills=split_skills(form.skills.data))
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
+        ok, user = commit(lambda: services.register_volunteer(
+            name=form.name.data, phone=form.phone.data, password=form.password.data,
+            home_station_id=form.home_station_id.data, id_number=form.id_number.data or None,
+            skills=split_skills(form.skills.data)), form)
+        if ok:
             login_user(user)
             flash(_("Welcome, %(name)s! You are registered as a volunteer.", name=user.name), "success")
             return redirect(url_for("people.home"))
@@ -95,13 +89,8 @@ def profile():
         volunteer_fields = {} if profile is None else {
             "id_number": form.id_number.data or None, "skills": split_skills(form.skills.data),
             "home_station_id": form.home_station_id.data}
-        try:
-            services.update_profile(current_user, name=form.name.data, **volunteer_fields)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
+        ok, _user = commit(lambda: services.update_profile(current_user, name=form.name.data, **volunteer_fields), form)
+        if ok:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("people.profile"))
     status = 422 if form.errors or form.form_errors else 200

@@ -6,15 +6,17 @@ from volunteer_hub.core import audit
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import can_manage, require_manage
 from volunteer_hub.extensions import db
-from volunteer_hub.nodes.services import get_node, in_subtree
 from volunteer_hub.nodes.models import Node
+from volunteer_hub.nodes.services import get_node, in_subtree
 from volunteer_hub.people.models import User
 from volunteer_hub.teams.models import (
     OTHER,
     STANDARD_CATEGORIES,
-    MembershipStatus as S,
     Team,
     TeamMembership,
+)
+from volunteer_hub.teams.models import (
+    MembershipStatus as S,
 )
 
 

@@ -3,12 +3,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_hub.core.errors import DomainError
-from volunteer_hub.core.forms import ActionForm, show_errors
-from volunteer_hub.core.permissions import managed_roots, is_global_admin
+from volunteer_hub.core.forms import ActionForm, commit
 from volunteer_hub.extensions import db
-from volunteer_hub.nodes.services import list_nodes, subtree
-from volunteer_hub.people.services import find_by_phone, get_user
+from volunteer_hub.nodes.services import managed_subtrees
+from volunteer_hub.people.services import get_user, require_by_phone
 from volunteer_hub.teams import services
 from volunteer_hub.teams.forms import InviteForm, TeamForm, category_choices
 from volunteer_hub.teams.models import MembershipStatus
@@ -53,13 +51,9 @@ def member_action(team_id, user_id, action):
         abort(400)
     team, user = services.get_team(team_id), get_user(user_id)
     service, message = _ACTIONS[action]
-    try:
-        service(current_user, team, user)
-        db.session.commit()
+    ok, _row = commit(lambda: service(current_user, team, user))
+    if ok:
         flash(message(user), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
     return redirect(url_for("teams.show", team_id=team.id))
 
 
@@ -69,53 +63,29 @@ def invite(team_id):
     team = services.get_team(team_id)
     form = InviteForm()
     if form.validate_on_submit():
-        user = find_by_phone(form.phone.data)
-        if user is None:
-            flash(_("No volunteer is registered with that phone number."), "error")
-        else:
-            try:
-                services.invite(current_user, team, user)
-                db.session.commit()
-                flash(_("%(name)s has been invited.", name=user.name), "success")
-            except DomainError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
+        ok, row = commit(lambda: services.invite(current_user, team, require_by_phone(form.phone.data)))
+        if ok:
+            flash(_("%(name)s has been invited.", name=row.user.name), "success")
     else:
         flash(_("Enter a phone number."), "error")
     return redirect(url_for("teams.show", team_id=team.id))
 
 
-def _manageable_nodes():
-    if is_global_admin(current_user):
-        return db.session.scalars(list_nodes()).all()
-    return [node for root in managed_roots(current_user) for node in subtree(root)]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    nodes = _manageable_nodes()
+    nodes = [node for _root, tree in managed_subtrees(current_user) for node in tree]
     if not nodes:
         abort(403)
     form = TeamForm()
     form.node_id.choices = [(n.id, f"{n.name} ({n.code})") for n in nodes]
     if form.validate_on_submit():
-        leader = find_by_phone(form.leader_phone.data)
-        try:
-            if leader is None:
-                raise DomainError(_("No volunteer is registered with that phone number."),
-                                  {"leader_phone": [_("No volunteer is registered with that phone number.")]})
-            team = services.create_team(
-                current_user, name=form.name.data, category=form.category.data,
-                custom_category=form.custom_category.data or None, node_id=form.node_id.data,
-                leader_id=leader.id, description=form.description.data or "")
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            if "leader_id" in exc.fields:
-                exc.fields["leader_phone"] = exc.fields.pop("leader_id")
-            show_errors(form, exc)
-        else:
+        ok, team = commit(lambda: services.create_team(
+            current_user, name=form.name.data, category=form.category.data,
+            custom_category=form.custom_category.data or None, node_id=form.node_id.data,
+            leader_id=require_by_phone(form.leader_phone.data, "leader_phone").id,
+            description=form.description.data or ""), form, aliases={"leader_id": "leader_phone"})
+        if ok:
             flash(_("Team %(name)s is created.", name=team.name), "success")
             return redirect(url_for("teams.show", team_id=team.id))
     return render_template("teams/new.html", form=form), 422 if form.errors or form.form_errors else 200
