@@ -16,7 +16,7 @@ _GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军"]
 
 
 def _volunteer_name(i: int) -> str:
-    return _SURNAMES[i % len(_SURNAMES)] + _GIVEN[i % len(_GIVEN)] + ("华" if i % 3 == 0 else "")
+    return _SURNAMES[i % len(_SURNAMES)] + _GIVEN[i % len(_GIVEN)] + ("华" if i % 7 == 0 else "")
 
 
 def load_demo() -> tuple[bool, list[tuple[str, str, str]]]:
