@@ -75,6 +75,8 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": environment == "production",
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "DEFAULT_PAGE_SIZE": 20,
+        # Check-out stays possible this long after a service day ends; then the job closes open check-ins.
+        "CHECKOUT_GRACE_MINUTES": int(env.get("CHECKOUT_GRACE_MINUTES", "60")),
     }
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Writers wait for the file lock instead of failing at once under concurrent requests.

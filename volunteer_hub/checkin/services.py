@@ -1,0 +1,305 @@
+"""QR check-in tokens, check-in / check-out, hours, the auto-close job and approval."""
+import hashlib
+import math
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, Signer
+
+from volunteer_hub.checkin.models import Attendance
+from volunteer_hub.checkin.models import AttendanceStatus as A
+from volunteer_hub.core import audit
+from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from volunteer_hub.events.models import ServiceDay, SignUp, SignUpStatus
+from volunteer_hub.events.services import get_service_day, require_manage_day
+from volunteer_hub.extensions import db
+from volunteer_hub.people.models import User
+from volunteer_hub.people.services import require_by_phone
+
+ROTATION_SECONDS = 30  # a rotating code is accepted for its own step and the one before: at most 60 s
+EARLY_MINUTES = 30  # check-in opens this long before the start
+STAR_THRESHOLDS = (100, 300, 600, 1000, 1500)  # 星级志愿者: approved hours for 1★ … 5★
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+def _signer() -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt="volunteer_hub.checkin", digest_method=hashlib.sha256)
+
+
+def _step(now: datetime) -> int:
+    return int(now.timestamp()) // ROTATION_SECONDS
+
+
+def rotating_token(day: ServiceDay, now: datetime | None = None) -> tuple[str, datetime]:
+    """The check-in screen's code and when it stops being accepted."""
+    step = _step(now or utcnow())
+    token = _signer().sign(f"{day.id}.{step}").decode()
+    return token, datetime.fromtimestamp((step + 2) * ROTATION_SECONDS, tz=UTC)
+
+
+def poster_token(day: ServiceDay) -> str:
+    """The printed poster's static code: valid only in the event window and only inside the geofence."""
+    if not day.has_geofence:
+        raise Conflict(_("A printed poster needs a location and check-in radius, so that a photo of it is useless."))
+    return _signer().sign(f"{day.id}.p").decode()
+
+
+def parse_token(token: str, now: datetime) -> tuple[ServiceDay, bool]:
+    """The service day a token names and whether it is a poster code; refuses forged or stale codes."""
+    try:
+        payload = _signer().unsign(token).decode()
+        day_id, step = payload.split(".")
+        day_id = int(day_id)
+    except (BadSignature, ValueError, UnicodeDecodeError):
+        raise Forbidden(_("This check-in code is not valid."), code="invalid_code") from None
+    poster = step == "p"
+    if not poster and _step(now) - int(step) not in (0, 1):
+        raise Forbidden(_("This check-in code has expired; scan the code on the screen again."), code="expired_code")
+    return get_service_day(day_id), poster
+
+
+# --- geofence and hours --------------------------------------------------------------------
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine) in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def credited_minutes(day: ServiceDay, checked_in: datetime, checked_out: datetime) -> int:
+    """Time inside the event window, rounded down to the event's granularity: travel is not service."""
+    start, end = max(checked_in, day.starts_at), min(checked_out, day.ends_at)
+    minutes = max(0, int((end - start).total_seconds() // 60))
+    return minutes - minutes % day.granularity_minutes
+
+
+def grace(day: ServiceDay) -> timedelta:
+    return timedelta(minutes=current_app.config["CHECKOUT_GRACE_MINUTES"])
+
+
+# --- scanning -------------------------------------------------------------------------------
+
+def attendance_of(day: ServiceDay, user) -> Attendance | None:
+    return db.session.scalar(sa.select(Attendance).where(
+        Attendance.service_day_id == day.id, Attendance.user_id == user.id))
+
+
+def _check_place(day: ServiceDay, lat, lon) -> int | None:
+    if not day.has_geofence:
+        return None
+    if lat is None or lon is None:
+        message = _("This service day checks your location: allow location access and scan again.")
+        raise ValidationFailed(message, {"lat": [message]}, code="location_required")
+    distance = distance_m(day.lat, day.lon, lat, lon)
+    if distance > day.checkin_radius_m:
+        raise Forbidden(_("You are %(d)s m from the service day; check-in works within %(r)s m. "
+                          "Ask the organiser to check you in by hand if the location is wrong.",
+                          d=round(distance), r=day.checkin_radius_m), code="outside_geofence")
+    return round(distance)
+
+
+def _may_attend(day: ServiceDay, user) -> bool:
+    """Signed up and confirmed, or a walk-in where the event allows them. Returns walk_in."""
+    status = db.session.scalar(sa.select(SignUp.status).where(
+        SignUp.service_day_id == day.id, SignUp.user_id == user.id))
+    if status == SignUpStatus.CONFIRMED:
+        return False
+    if day.allow_walk_ins:
+        return True
+    if status == SignUpStatus.WAITLISTED:
+        raise Forbidden(_("You are on the waiting list for this service day, not confirmed."), code="not_signed_up")
+    raise Forbidden(_("You are not signed up for this service day, and it does not take walk-ins."),
+                    code="not_signed_up")
+
+
+def scan(user, token: str, lat: float | None = None, lon: float | None = None,
+         now: datetime | None = None) -> tuple[str, Attendance]:
+    """扫码: the first scan checks in, a scan after the minimum interval checks out, others change nothing."""
+    now = now or utcnow()
+    day, poster = parse_token(token, now)
+    if user.profile is None:
+        raise Forbidden(_("Only registered volunteers can check in."))
+    if day.is_cancelled:
+        raise Conflict(_("This service day is cancelled."))
+    if poster and not day.has_geofence:  # the geofence was removed after printing
+        raise Forbidden(_("This check-in code is not valid."), code="invalid_code")
+    if now < day.starts_at - timedelta(minutes=EARLY_MINUTES) or now > day.ends_at + grace(day):
+        raise Forbidden(_("Check-in for this service day is closed."), code="outside_window")
+    row = attendance_of(day, user)
+    if row is None:
+        distance = _check_place(day, lat, lon)
+        walk_in = _may_attend(day, user)
+        if now > day.ends_at:
+            raise Forbidden(_("The service day has ended; it is too late to check in."), code="outside_window")
+        return _check_in(day, user, now, distance, walk_in)
+    if row.status == A.OPEN and now - row.checked_in_at >= timedelta(minutes=day.min_interval_minutes):
+        _check_place(day, lat, lon)
+        return _check_out(row, now)
+    return "unchanged", row
+
+
+def _check_in(day, user, now, distance, walk_in) -> tuple[str, Attendance]:
+    row = Attendance(service_day=day, user=user, status=A.OPEN, checked_in_at=now, distance_m=distance,
+                     walk_in=walk_in)
+    try:
+        with db.session.begin_nested():  # a concurrent scan may insert first: keep the outer transaction
+            db.session.add(row)
+    except sa.exc.IntegrityError:
+        return "unchanged", attendance_of(day, user)
+    return "checked_in", row
+
+
+def _check_out(row: Attendance, now: datetime) -> tuple[str, Attendance]:
+    minutes = credited_minutes(row.service_day, row.checked_in_at, now)
+    # Conditional: of two concurrent check-out scans only one changes the row.
+    done = db.session.execute(
+        sa.update(Attendance).where(Attendance.id == row.id, Attendance.status == A.OPEN)
+        .values(status=A.CLOSED, checked_out_at=now, credited_minutes=minutes)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(row)
+    return ("checked_out" if done else "unchanged"), row
+
+
+# --- managers ---------------------------------------------------------------------------------
+
+def manual_entry(actor, day: ServiceDay, *, phone: str, checked_in_at: datetime,
+                 checked_out_at: datetime | None = None, reason: str) -> Attendance:
+    """补录: a manager checks a volunteer in or out by hand; the reason is kept in the audit trail."""
+    require_manage_day(actor, day)
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = [_("Give the reason for the manual entry.")]
+    if checked_out_at is not None and checked_out_at < checked_in_at:
+        errors["checked_out_at"] = [_("Check-out must be after check-in.")]
+    latest = day.ends_at + grace(day)
+    if not day.starts_at - timedelta(hours=12) <= checked_in_at <= latest or (
+            checked_out_at is not None and checked_out_at > latest):
+        errors["checked_in_at"] = [_("The times must be around the service day.")]
+    if errors:
+        raise ValidationFailed(_("The manual entry is not valid."), errors)
+    user = require_by_phone(phone)
+    if user.profile is None:
+        raise ValidationFailed(_("The manual entry is not valid."), {"phone": [_("This is not a volunteer.")]})
+    row = attendance_of(day, user)
+    before = _snapshot(row)
+    if row is not None and row.approved_at is not None:
+        raise Conflict(_("These hours are already approved; correct them with a credit adjustment instead."))
+    if row is None:
+        row = Attendance(service_day=day, user=user, checked_in_at=checked_in_at)
+        db.session.add(row)
+    row.checked_in_at, row.checked_out_at, row.manual = checked_in_at, checked_out_at, True
+    row.status = A.CLOSED if checked_out_at else A.OPEN
+    row.credited_minutes = credited_minutes(day, checked_in_at, checked_out_at) if checked_out_at else 0
+    db.session.flush()
+    audit.record(actor, "attendance.manual", row, reason=reason, before=before, after=_snapshot(row))
+    return row
+
+
+def _snapshot(row: Attendance | None) -> dict | None:
+    if row is None:
+        return None
+    return {"status": row.status, "checked_in_at": row.checked_in_at.isoformat(),
+            "checked_out_at": row.checked_out_at.isoformat() if row.checked_out_at else None,
+            "credited_minutes": row.credited_minutes}
+
+
+def close_forgotten(now: datetime | None = None) -> int:
+    """Job: open check-ins of events that ended more than the grace period ago become 'no check-out'.
+
+    No hours are invented: the manager sees them flagged and corrects them by hand.
+    """
+    cutoff = (now or utcnow()) - timedelta(minutes=current_app.config["CHECKOUT_GRACE_MINUTES"])
+    ended = sa.select(ServiceDay.id).where(ServiceDay.ends_at < cutoff)
+    return db.session.execute(
+        sa.update(Attendance).where(Attendance.status == A.OPEN, Attendance.service_day_id.in_(ended))
+        .values(status=A.NO_CHECKOUT, credited_minutes=0).execution_options(synchronize_session=False)).rowcount
+
+
+def anomalies(row: Attendance) -> list[str]:
+    flags = []
+    if row.status == A.NO_CHECKOUT:
+        flags.append("no_checkout")
+    if row.status == A.CLOSED and row.credited_minutes == 0:
+        flags.append("too_short")
+    if row.manual:
+        flags.append("manual")
+    if row.walk_in:
+        flags.append("walk_in")
+    return flags
+
+
+def attendance_list(day: ServiceDay) -> list[Attendance]:
+    return db.session.scalars(sa.select(Attendance).join(User, Attendance.user_id == User.id)
+                              .where(Attendance.service_day_id == day.id)
+                              .order_by(Attendance.checked_in_at, User.name)).all()
+
+
+def approve(actor, day: ServiceDay, ids: list[int] | str, now: datetime | None = None) -> list[Attendance]:
+    """审核: approve closed attendance of this day. Idempotent: returns only the rows approved now."""
+    require_manage_day(actor, day)
+    now = now or utcnow()
+    where = [Attendance.service_day_id == day.id, Attendance.approved_at.is_(None),
+             Attendance.status != A.OPEN]
+    if ids != "all":
+        where.append(Attendance.id.in_(list(ids)))
+    # A conditional UPDATE … RETURNING: two managers at once approve each row once.
+    approved_ids = db.session.scalars(
+        sa.update(Attendance).where(*where).values(approved_at=now, approved_by_id=actor.id)
+        .returning(Attendance.id).execution_options(synchronize_session=False)).all()
+    rows = db.session.scalars(sa.select(Attendance).where(Attendance.id.in_(approved_ids))
+                              .execution_options(populate_existing=True)).all()
+    if rows:
+        audit.record(actor, "attendance.approve", day, attendance_ids=sorted(approved_ids))
+    return rows
+
+
+# --- volunteers' hours ---------------------------------------------------------------------
+
+def star_level(hours: float) -> int:
+    return sum(1 for threshold in STAR_THRESHOLDS if hours >= threshold)
+
+
+def next_star(hours: float) -> int | None:
+    return next((t for t in STAR_THRESHOLDS if hours < t), None)
+
+
+def approved_attendance(user) -> list[Attendance]:
+    return db.session.scalars(
+        sa.select(Attendance).join(ServiceDay, Attendance.service_day_id == ServiceDay.id)
+        .where(Attendance.user_id == user.id, Attendance.approved_at.is_not(None))
+        .order_by(ServiceDay.starts_at.desc())).all()
+
+
+def hours_summary(user, now: datetime | None = None) -> dict:
+    """Approved hours, all time and this (local) year, and the star level they give."""
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    year_start = datetime((now or utcnow()).astimezone(tz).year, 1, 1, tzinfo=tz)
+    total = this_year = 0
+    for row in approved_attendance(user):
+        total += row.credited_minutes
+        if row.service_day.starts_at >= year_start:
+            this_year += row.credited_minutes
+    hours = total / 60
+    return {"total_hours": hours, "year_hours": this_year / 60, "star_level": star_level(hours),
+            "next_star_hours": next_star(hours)}
+
+
+def my_attendance(user) -> list[Attendance]:
+    return db.session.scalars(
+        sa.select(Attendance).join(ServiceDay, Attendance.service_day_id == ServiceDay.id)
+        .where(Attendance.user_id == user.id).order_by(ServiceDay.starts_at.desc())).all()
+
+
+def get_attendance(day: ServiceDay, attendance_id: int) -> Attendance:
+    row = db.session.get(Attendance, attendance_id)
+    if row is None or row.service_day_id != day.id:
+        raise NotFound(_("No such attendance record."))
+    return row

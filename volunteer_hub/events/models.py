@@ -1,0 +1,102 @@
+"""服务日 (service days) and 报名 (sign-ups) with a waiting list."""
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from volunteer_hub.core.db import CreatedAtMixin, utcnow
+from volunteer_hub.core.errors import register_constraint
+from volunteer_hub.extensions import db
+
+service_day_teams = sa.Table(
+    "service_day_teams",
+    db.metadata,
+    sa.Column("service_day_id", sa.ForeignKey("service_days.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("team_id", sa.ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ServiceDay(CreatedAtMixin, db.Model):
+    """An event volunteers sign up for and check in at.
+
+    ``confirmed_count`` mirrors the confirmed sign-ups: it is updated with a
+    conditional UPDATE so that concurrent sign-ups can never exceed capacity,
+    and the row lock it takes serialises sign-ups and cancellations of one event.
+    """
+
+    __tablename__ = "service_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(100))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    checkin_radius_m: Mapped[int | None]
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    signup_deadline: Mapped[datetime]
+    capacity: Mapped[int]
+    confirmed_count: Mapped[int] = mapped_column(default=0)
+    credits_per_hour: Mapped[int] = mapped_column(default=1)
+    granularity_minutes: Mapped[int] = mapped_column(default=30)
+    min_interval_minutes: Mapped[int] = mapped_column(default=10)
+    allow_walk_ins: Mapped[bool] = mapped_column(default=False)
+    cancelled_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    node: Mapped["Node"] = relationship()  # noqa: F821
+    teams: Mapped[list["Team"]] = relationship(secondary=service_day_teams, order_by="Team.name")  # noqa: F821
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("signup_deadline <= ends_at", name="deadline_before_end"),
+        sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+        sa.CheckConstraint("confirmed_count >= 0 AND confirmed_count <= capacity", name="within_capacity"),
+        sa.CheckConstraint("credits_per_hour >= 0", name="credits_non_negative"),
+        sa.CheckConstraint("granularity_minutes IN (1, 5, 10, 15, 30, 60)", name="granularity"),
+        sa.CheckConstraint("min_interval_minutes >= 0", name="interval_non_negative"),
+        sa.CheckConstraint("(lat IS NULL) = (lon IS NULL)", name="lat_lon_together"),
+        sa.CheckConstraint("checkin_radius_m IS NULL OR (lat IS NOT NULL AND checkin_radius_m > 0)",
+                           name="geofence_has_centre"),
+    )
+
+    @property
+    def has_geofence(self) -> bool:
+        return self.checkin_radius_m is not None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+class SignUpStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"  # 候补: moves up in order when a confirmed volunteer cancels
+    CANCELLED = "cancelled"
+
+
+class SignUp(CreatedAtMixin, db.Model):
+    __tablename__ = "signups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_day_id: Mapped[int] = mapped_column(sa.ForeignKey("service_days.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    # Waiting-list order: set anew each time the volunteer (re)joins the list.
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    service_day: Mapped[ServiceDay] = relationship()
+    user: Mapped["User"] = relationship()  # noqa: F821
+
+    __table_args__ = (
+        sa.UniqueConstraint("service_day_id", "user_id"),
+        sa.CheckConstraint("status IN ('confirmed', 'waitlisted', 'cancelled')", name="status"),
+        sa.Index("ix_signups_queue", "service_day_id", "status", "queued_at"),
+    )
+
+
+register_constraint("uq_signups_service_day_id_user_id", "service_day_id")

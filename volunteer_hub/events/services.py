@@ -1,0 +1,224 @@
+"""Service days and sign-ups: capacity, waiting list, who may run an event."""
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from volunteer_hub.core import audit
+from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from volunteer_hub.core.permissions import can_manage
+from volunteer_hub.events.models import ServiceDay, SignUp
+from volunteer_hub.events.models import SignUpStatus as S
+from volunteer_hub.extensions import db
+from volunteer_hub.nodes.models import Node
+from volunteer_hub.nodes.services import get_node
+from volunteer_hub.teams.models import Team
+
+DEFAULT_RADIUS_M = 300
+MAX_CAPACITY = 10_000
+
+
+def get_service_day(day_id: int) -> ServiceDay:
+    day = db.session.get(ServiceDay, day_id)
+    if day is None:
+        raise NotFound(_("No such service day: %(id)s.", id=day_id))
+    return day
+
+
+def leads_a_team_of(user, day: ServiceDay) -> bool:
+    return any(team.leader_id == getattr(user, "id", None) for team in day.teams)
+
+
+def can_run(user, day: ServiceDay) -> bool:
+    """Show the check-in screen and read attendance: managers of the node and the event's team leaders."""
+    return can_manage(user, day.node) or leads_a_team_of(user, day)
+
+
+def require_run(user, day: ServiceDay) -> None:
+    if not can_run(user, day):
+        raise Forbidden(_("Only managers of %(node)s or the event's team leaders can do this.", node=day.node.name))
+
+
+def require_manage_day(user, day: ServiceDay) -> None:
+    if not can_manage(user, day.node):
+        raise Forbidden(_("Only managers of %(node)s can do this.", node=day.node.name))
+
+
+def _validate(data: dict, now: datetime) -> dict:
+    errors: dict[str, list[str]] = {}
+    title = (data.get("title") or "").strip()
+    if not title or len(title) > 100:
+        errors["title"] = [_("Title is 1-100 characters.")]
+    starts, ends, deadline = data["starts_at"], data["ends_at"], data["signup_deadline"]
+    if ends <= starts:
+        errors["ends_at"] = [_("The end must be after the start.")]
+    elif ends <= now:
+        errors["ends_at"] = [_("The service day must end in the future.")]
+    if deadline > ends:
+        errors["signup_deadline"] = [_("The sign-up deadline must be before the end.")]
+    if not 1 <= data["capacity"] <= MAX_CAPACITY:
+        errors["capacity"] = [_("Capacity is 1 to %(max)s volunteers.", max=MAX_CAPACITY)]
+    if not 0 <= data["credits_per_hour"] <= 100:
+        errors["credits_per_hour"] = [_("Credits per hour are 0 to 100.")]
+    if data["granularity_minutes"] not in (1, 5, 10, 15, 30, 60):
+        errors["granularity_minutes"] = [_("Rounding is 1, 5, 10, 15, 30 or 60 minutes.")]
+    if not 0 <= data["min_interval_minutes"] <= 240:
+        errors["min_interval_minutes"] = [_("The minimum interval is 0 to 240 minutes.")]
+    lat, lon = data.get("lat"), data.get("lon")
+    if (lat is None) != (lon is None):
+        errors["lat"] = [_("Give both latitude and longitude, or neither.")]
+    elif lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        errors["lat"] = [_("Latitude must be within ±90 and longitude within ±180.")]
+    radius = data.get("checkin_radius_m")
+    if radius and not 10 <= radius <= 5000:
+        errors["checkin_radius_m"] = [_("The check-in radius is 10 to 5000 metres.")]
+    return errors
+
+
+def create_service_day(actor, *, node_id: int, title: str, starts_at: datetime, ends_at: datetime,
+                       capacity: int, team_ids=(), description: str = "", address: str = "",
+                       lat: float | None = None, lon: float | None = None,
+                       checkin_radius_m: int | None = DEFAULT_RADIUS_M, signup_deadline: datetime | None = None,
+                       credits_per_hour: int = 1, granularity_minutes: int = 30, min_interval_minutes: int = 10,
+                       allow_walk_ins: bool = False, now: datetime | None = None) -> ServiceDay:
+    """服务日: created by a manager of the node, or by the leader of the teams it is for."""
+    node = get_node(node_id)
+    teams = [db.session.get(Team, team_id) for team_id in dict.fromkeys(team_ids)]
+    if any(team is None for team in teams):
+        raise ValidationFailed(_("The service day is not valid."), {"team_ids": [_("No such team.")]})
+    leads_all = bool(teams) and all(t.leader_id == getattr(actor, "id", None) and t.node_id == node.id for t in teams)
+    if not (can_manage(actor, node) or leads_all):
+        raise Forbidden(_("Only managers of %(node)s or its team leaders can create service days here.",
+                          node=node.name))
+    data = {"title": title, "starts_at": starts_at, "ends_at": ends_at, "capacity": capacity,
+            "signup_deadline": signup_deadline or starts_at, "credits_per_hour": credits_per_hour,
+            "granularity_minutes": granularity_minutes, "min_interval_minutes": min_interval_minutes,
+            "lat": lat, "lon": lon, "checkin_radius_m": checkin_radius_m}
+    errors = _validate(data, now or utcnow())
+    if any(team.node.centre_id != node.centre_id for team in teams):
+        errors["team_ids"] = [_("Teams must belong to the same practice centre.")]
+    if errors:
+        raise ValidationFailed(_("The service day is not valid."), errors)
+    data["title"] = title.strip()
+    data["checkin_radius_m"] = (checkin_radius_m or None) if lat is not None else None
+    day = ServiceDay(node=node, teams=teams, description=description or "", address=(address or node.address),
+                     allow_walk_ins=allow_walk_ins, created_by_id=getattr(actor, "id", None), **data)
+    db.session.add(day)
+    db.session.flush()
+    audit.record(actor, "service_day.create", day, title=day.title, node_id=node.id)
+    return day
+
+
+def visible_to(station: Node):
+    """SQL condition: service days of this station, the nodes above it and the points below it."""
+    ancestors = station.ancestor_ids
+    return sa.or_(ServiceDay.node_id.in_(ancestors), Node.path.startswith(station.path, autoescape=True))
+
+
+def list_service_days(*, station: Node | None = None, roots: list[Node] | None = None,
+                      start: datetime | None = None, end: datetime | None = None):
+    """Upcoming service days for a volunteer's station, or in the subtrees a manager runs."""
+    query = (sa.select(ServiceDay).join(Node, ServiceDay.node_id == Node.id)
+             .where(ServiceDay.cancelled_at.is_(None)).order_by(ServiceDay.starts_at, ServiceDay.id))
+    if station is not None:
+        query = query.where(visible_to(station))
+    elif roots is not None:
+        query = query.where(sa.or_(sa.false(), *[Node.path.startswith(r.path, autoescape=True) for r in roots]))
+    query = query.where(ServiceDay.ends_at >= (start or utcnow()))
+    if end is not None:
+        query = query.where(ServiceDay.starts_at <= end)
+    return query
+
+
+def signup_of(day: ServiceDay, user) -> SignUp | None:
+    return db.session.scalar(sa.select(SignUp).where(SignUp.service_day_id == day.id, SignUp.user_id == user.id))
+
+
+def _take_seat(day: ServiceDay) -> bool:
+    """Atomically take a seat if one is free; also locks the event row until commit."""
+    result = db.session.execute(
+        sa.update(ServiceDay).where(ServiceDay.id == day.id, ServiceDay.confirmed_count < ServiceDay.capacity)
+        .values(confirmed_count=ServiceDay.confirmed_count + 1).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def sign_up(user, day: ServiceDay, now: datetime | None = None) -> SignUp:
+    """报名: a seat if one is free, else the waiting list."""
+    now = now or utcnow()
+    if user.profile is None:
+        raise Forbidden(_("Only registered volunteers can sign up."))
+    if day.is_cancelled:
+        raise Conflict(_("This service day is cancelled."))
+    if now > day.signup_deadline:
+        raise Conflict(_("Sign-up closed at the deadline."))
+    if user.profile.home_station.centre_id != day.node.centre_id:
+        raise Forbidden(_("This service day belongs to another practice centre."))
+    row = signup_of(day, user)
+    if row is not None and row.status != S.CANCELLED:
+        raise Conflict(_("You are already signed up (%(status)s).", status=row.status))
+    status = S.CONFIRMED if _take_seat(day) else S.WAITLISTED
+    if row is None:
+        row = SignUp(service_day=day, user=user, status=status, queued_at=now)
+        db.session.add(row)
+    else:
+        row.status, row.queued_at = status, now
+    db.session.flush()
+    db.session.refresh(day)
+    return row
+
+
+def cancel_signup(user, day: ServiceDay, now: datetime | None = None) -> SignUp:
+    """取消报名: a freed seat goes to the first volunteer on the waiting list."""
+    now = now or utcnow()
+    row = signup_of(day, user)
+    if row is None or row.status == S.CANCELLED:
+        raise NotFound(_("You are not signed up for this service day."))
+    if now >= day.starts_at:
+        raise Conflict(_("The service day has started; ask the organiser instead."))
+    if row.status == S.CONFIRMED:
+        # Give the seat back first: this UPDATE locks the event row, so promotions are serialised.
+        db.session.execute(sa.update(ServiceDay).where(ServiceDay.id == day.id)
+                           .values(confirmed_count=ServiceDay.confirmed_count - 1)
+                           .execution_options(synchronize_session=False))
+        row.status = S.CANCELLED
+        db.session.flush()
+        _promote_waiting(day)
+    else:
+        row.status = S.CANCELLED
+        db.session.flush()
+    db.session.refresh(day)
+    return row
+
+
+def _promote_waiting(day: ServiceDay) -> SignUp | None:
+    first = db.session.scalar(
+        sa.select(SignUp).where(SignUp.service_day_id == day.id, SignUp.status == S.WAITLISTED)
+        .order_by(SignUp.queued_at, SignUp.id).limit(1))
+    if first is None or not _take_seat(day):
+        return None
+    first.status = S.CONFIRMED
+    audit.record(None, "signup.promoted", first, service_day_id=day.id, user_id=first.user_id)
+    db.session.flush()
+    return first
+
+
+def waitlist_position(row: SignUp) -> int | None:
+    if row.status != S.WAITLISTED:
+        return None
+    return db.session.scalar(sa.select(sa.func.count()).select_from(SignUp).where(
+        SignUp.service_day_id == row.service_day_id, SignUp.status == S.WAITLISTED,
+        sa.tuple_(SignUp.queued_at, SignUp.id) <= sa.tuple_(row.queued_at, row.id)))
+
+
+def upcoming_signups(user, now: datetime | None = None) -> list[SignUp]:
+    return db.session.scalars(
+        sa.select(SignUp).join(ServiceDay, SignUp.service_day_id == ServiceDay.id)
+        .where(SignUp.user_id == user.id, SignUp.status != S.CANCELLED,
+               ServiceDay.ends_at >= (now or utcnow()) - timedelta(hours=1))
+        .order_by(ServiceDay.starts_at)).all()
+
+
+def signups(day: ServiceDay) -> list[SignUp]:
+    return db.session.scalars(sa.select(SignUp).where(SignUp.service_day_id == day.id, SignUp.status != S.CANCELLED)
+                              .order_by(SignUp.status, SignUp.queued_at, SignUp.id)).all()
