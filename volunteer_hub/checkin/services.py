@@ -49,8 +49,11 @@ def poster_token(day: ServiceDay) -> str:
     return _signer().sign(f"{day.id}.p").decode()
 
 
-def parse_token(token: str, now: datetime) -> tuple[ServiceDay, bool]:
-    """The service day a token names and whether it is a poster code; refuses forged or stale codes."""
+def parse_token(token: str, now: datetime, accept_stale: bool = False) -> tuple[ServiceDay, bool]:
+    """The service day a token names and whether it is a poster code; refuses forged or stale codes.
+
+    ``accept_stale``: the code was valid when first opened, and the volunteer logged in since.
+    """
     try:
         payload = _signer().unsign(token).decode()
         day_id, step = payload.split(".")
@@ -58,7 +61,7 @@ def parse_token(token: str, now: datetime) -> tuple[ServiceDay, bool]:
     except (BadSignature, ValueError, UnicodeDecodeError):
         raise Forbidden(_("This check-in code is not valid."), code="invalid_code") from None
     poster = step == "p"
-    if not poster and _step(now) - int(step) not in (0, 1):
+    if not poster and not accept_stale and _step(now) - int(step) not in (0, 1):
         raise Forbidden(_("This check-in code has expired; scan the code on the screen again."), code="expired_code")
     return get_service_day(day_id), poster
 
@@ -120,10 +123,10 @@ def _may_attend(day: ServiceDay, user) -> bool:
 
 
 def scan(user, token: str, lat: float | None = None, lon: float | None = None,
-         now: datetime | None = None) -> tuple[str, Attendance]:
+         now: datetime | None = None, accept_stale: bool = False) -> tuple[str, Attendance]:
     """扫码: the first scan checks in, a scan after the minimum interval checks out, others change nothing."""
     now = now or utcnow()
-    day, poster = parse_token(token, now)
+    day, poster = parse_token(token, now, accept_stale)
     if user.profile is None:
         raise Forbidden(_("Only registered volunteers can check in."))
     if day.is_cancelled:

@@ -143,6 +143,14 @@ def _take_seat(day: ServiceDay) -> bool:
     return result.rowcount == 1
 
 
+def _move(row: SignUp, from_statuses, to_status: str, **values) -> bool:
+    """Conditionally change a sign-up's status: of concurrent requests only one wins the row."""
+    result = db.session.execute(
+        sa.update(SignUp).where(SignUp.id == row.id, SignUp.status.in_(list(from_statuses)))
+        .values(status=to_status, **values).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
 def sign_up(user, day: ServiceDay, now: datetime | None = None) -> SignUp:
     """报名: a seat if one is free, else the waiting list."""
     now = now or utcnow()
@@ -154,16 +162,18 @@ def sign_up(user, day: ServiceDay, now: datetime | None = None) -> SignUp:
         raise Conflict(_("Sign-up closed at the deadline."))
     if user.profile.home_station.centre_id != day.node.centre_id:
         raise Forbidden(_("This service day belongs to another practice centre."))
+    # First own the row (a unique insert, or a conditional re-activation), then take a seat:
+    # a seat is only ever counted for a row this transaction holds.
     row = signup_of(day, user)
-    if row is not None and row.status != S.CANCELLED:
-        raise Conflict(_("You are already signed up (%(status)s).", status=row.status))
-    status = S.CONFIRMED if _take_seat(day) else S.WAITLISTED
     if row is None:
-        row = SignUp(service_day=day, user=user, status=status, queued_at=now)
+        row = SignUp(service_day=day, user=user, status=S.WAITLISTED, queued_at=now)
         db.session.add(row)
-    else:
-        row.status, row.queued_at = status, now
-    db.session.flush()
+        db.session.flush()
+    elif not _move(row, [S.CANCELLED], S.WAITLISTED, queued_at=now):
+        raise Conflict(_("You are already signed up (%(status)s).", status=row.status))
+    if _take_seat(day):
+        _move(row, [S.WAITLISTED], S.CONFIRMED)
+    db.session.refresh(row)
     db.session.refresh(day)
     return row
 
@@ -176,17 +186,16 @@ def cancel_signup(user, day: ServiceDay, now: datetime | None = None) -> SignUp:
         raise NotFound(_("You are not signed up for this service day."))
     if now >= day.starts_at:
         raise Conflict(_("The service day has started; ask the organiser instead."))
-    if row.status == S.CONFIRMED:
-        # Give the seat back first: this UPDATE locks the event row, so promotions are serialised.
+    was = row.status
+    if not _move(row, [was], S.CANCELLED):  # a concurrent cancel won
+        raise NotFound(_("You are not signed up for this service day."))
+    if was == S.CONFIRMED:
+        # Give the seat back: this UPDATE locks the event row, so promotions are serialised.
         db.session.execute(sa.update(ServiceDay).where(ServiceDay.id == day.id)
                            .values(confirmed_count=ServiceDay.confirmed_count - 1)
                            .execution_options(synchronize_session=False))
-        row.status = S.CANCELLED
-        db.session.flush()
         _promote_waiting(day)
-    else:
-        row.status = S.CANCELLED
-        db.session.flush()
+    db.session.refresh(row)
     db.session.refresh(day)
     return row
 
@@ -197,7 +206,7 @@ def _promote_waiting(day: ServiceDay) -> SignUp | None:
         .order_by(SignUp.queued_at, SignUp.id).limit(1))
     if first is None or not _take_seat(day):
         return None
-    first.status = S.CONFIRMED
+    _move(first, [S.WAITLISTED], S.CONFIRMED)
     audit.record(None, "signup.promoted", first, service_day_id=day.id, user_id=first.user_id)
     db.session.flush()
     return first

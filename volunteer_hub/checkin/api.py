@@ -1,0 +1,114 @@
+"""JSON API of check-in codes, scans, attendance and approval, and my hours."""
+from flask import Response, url_for
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from volunteer_hub.checkin import qr, services
+from volunteer_hub.checkin.schemas import (
+    ApproveIn,
+    ApproveOut,
+    AttendanceOut,
+    CheckinCodeOut,
+    CheckinIn,
+    CheckinOut,
+    HoursOut,
+    ManualIn,
+)
+from volunteer_hub.core.api import auth_required
+from volunteer_hub.events.services import get_service_day, require_run
+from volunteer_hub.extensions import db
+
+blp = Blueprint("checkin_api", __name__, url_prefix="/api/v1", description="扫码签到、工时与审核")
+
+IMAGE = {"200": {"description": "image", "content": {
+    "image/png": {"schema": {"type": "string", "format": "binary"}},
+    "image/svg+xml": {"schema": {"type": "string"}}}}}
+
+
+def checkin_url(token: str) -> str:
+    return url_for("checkin.scan_page", token=token, _external=True)
+
+
+def _run_day(day_id: int):
+    day = get_service_day(day_id)
+    require_run(current_user, day)
+    return day
+
+
+@blp.route("/events/<int:day_id>/checkin-code", methods=["GET"])
+@auth_required
+@blp.response(200, CheckinCodeOut)
+def checkin_code(day_id):
+    """The rotating check-in code (every 30 s; accepted for at most 60 s)."""
+    token, expires_at = services.rotating_token(_run_day(day_id))
+    return {"token": token, "url": checkin_url(token), "expires_at": expires_at}
+
+
+def image_response(kind: str, day, fmt: str) -> Response:
+    """The current rotating code, or the A4 poster with the static code, as PNG or SVG."""
+    if kind == "poster":
+        url = checkin_url(services.poster_token(day))
+        lines = [day.address, "扫码签到 / 签退 · Scan to check in and out"]
+        body = (qr.poster_png if fmt == "png" else qr.poster_svg)(day.title, lines, url)
+    else:
+        url = checkin_url(services.rotating_token(day)[0])
+        body = (qr.png if fmt == "png" else qr.svg)(url)
+    mimetype = "image/png" if fmt == "png" else "image/svg+xml"
+    return Response(body, mimetype=mimetype, headers={"Cache-Control": "no-store"})
+
+
+@blp.route("/events/<int:day_id>/<any(qr, poster):kind>.<any(png, svg):fmt>", methods=["GET"])
+@auth_required
+@blp.doc(responses=IMAGE)
+def image(day_id, kind, fmt):
+    """qr: the current rotating code; poster: the printable A4 poster (needs a geofence)."""
+    return image_response(kind, _run_day(day_id), fmt)
+
+
+@blp.route("/checkins", methods=["POST"])
+@auth_required
+@blp.arguments(CheckinIn)
+@blp.response(200, CheckinOut)
+def checkin(data):
+    """扫码签到/签退 with the token from the QR code (and the phone's location where the event checks it)."""
+    state, row = services.scan(current_user, data["token"], data["lat"], data["lon"])
+    db.session.commit()
+    return {"state": state, "attendance": row}
+
+
+@blp.route("/events/<int:day_id>/attendance", methods=["GET"])
+@auth_required
+@blp.response(200, AttendanceOut(many=True))
+def attendance(day_id):
+    """Attendance of a service day, with anomalies flagged."""
+    return services.attendance_list(_run_day(day_id))
+
+
+@blp.route("/events/<int:day_id>/attendance", methods=["POST"])
+@auth_required
+@blp.arguments(ManualIn)
+@blp.response(201, AttendanceOut)
+def manual(data, day_id):
+    """补录: check a volunteer in or out by hand; the reason goes to the audit trail."""
+    row = services.manual_entry(current_user, get_service_day(day_id), **data)
+    db.session.commit()
+    return row
+
+
+@blp.route("/events/<int:day_id>/attendance/approve", methods=["POST"])
+@auth_required
+@blp.arguments(ApproveIn)
+@blp.response(200, ApproveOut)
+def approve(data, day_id):
+    """审核: approve closed attendance; repeating it approves nothing twice."""
+    rows = services.approve(current_user, get_service_day(day_id), data["ids"])
+    db.session.commit()
+    return {"approved": sorted(r.id for r in rows), "count": len(rows)}
+
+
+@blp.route("/me/hours", methods=["GET"])
+@auth_required
+@blp.response(200, HoursOut)
+def my_hours():
+    """My approved hours (all time, this year), star level, and every attendance record."""
+    return {**services.hours_summary(current_user), "attendance": services.my_attendance(current_user)}

@@ -1,0 +1,20 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FloatField, HiddenField, StringField
+from wtforms.validators import DataRequired, Optional
+
+from volunteer_hub.core.timefields import LocalDateTimeField
+
+
+class ScanForm(FlaskForm):
+    """Filled by static/checkin.js with the browser's location, where the event checks it."""
+
+    lat = FloatField(validators=[Optional()], widget=HiddenField.widget)
+    lon = FloatField(validators=[Optional()], widget=HiddenField.widget)
+
+
+class ManualForm(FlaskForm):
+    phone = StringField(_l("Volunteer's mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel"})
+    checked_in_at = LocalDateTimeField(_l("Checked in at"), validators=[DataRequired()])
+    checked_out_at = LocalDateTimeField(_l("Checked out at (optional)"), validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[DataRequired()], description=_l("Kept in the audit trail."))

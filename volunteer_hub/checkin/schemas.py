@@ -1,0 +1,74 @@
+import marshmallow as ma
+
+from volunteer_hub.checkin.services import anomalies
+from volunteer_hub.core.validators import mask_phone
+
+
+class CheckinCodeOut(ma.Schema):
+    token = ma.fields.String()
+    url = ma.fields.String()
+    expires_at = ma.fields.DateTime()
+
+
+class CheckinIn(ma.Schema):
+    token = ma.fields.String(required=True)
+    lat = ma.fields.Float(load_default=None, allow_none=True)
+    lon = ma.fields.Float(load_default=None, allow_none=True)
+
+
+class AttendanceOut(ma.Schema):
+    id = ma.fields.Integer()
+    service_day_id = ma.fields.Integer()
+    user_id = ma.fields.Integer()
+    name = ma.fields.String(attribute="user.name")
+    phone = ma.fields.Function(lambda row: mask_phone(row.user.phone))
+    status = ma.fields.String(metadata={"enum": ["open", "closed", "no_checkout"]})
+    checked_in_at = ma.fields.DateTime()
+    checked_out_at = ma.fields.DateTime(allow_none=True)
+    hours = ma.fields.Float()
+    manual = ma.fields.Boolean()
+    walk_in = ma.fields.Boolean()
+    anomalies = ma.fields.Function(anomalies, metadata={"description": "no_checkout, too_short, manual, walk_in"})
+    approved_at = ma.fields.DateTime(allow_none=True)
+
+
+class CheckinOut(ma.Schema):
+    state = ma.fields.String(metadata={"enum": ["checked_in", "checked_out", "unchanged"]})
+    attendance_id = ma.fields.Integer(attribute="attendance.id")
+    attendance = ma.fields.Nested(AttendanceOut)
+
+
+class ManualIn(ma.Schema):
+    phone = ma.fields.String(required=True)
+    checked_in_at = ma.fields.AwareDateTime(required=True)
+    checked_out_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    reason = ma.fields.String(required=True)
+
+
+class IdsField(ma.fields.Field):
+    """A list of ids, or the string "all"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "all":
+            return value
+        if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return value
+        raise ma.ValidationError('Give a list of attendance ids or "all".')
+
+
+class ApproveIn(ma.Schema):
+    ids = IdsField(required=True, metadata={"oneOf": [{"type": "array", "items": {"type": "integer"}},
+                                                       {"type": "string", "enum": ["all"]}]})
+
+
+class ApproveOut(ma.Schema):
+    approved = ma.fields.List(ma.fields.Integer())
+    count = ma.fields.Integer()
+
+
+class HoursOut(ma.Schema):
+    total_hours = ma.fields.Float()
+    year_hours = ma.fields.Float()
+    star_level = ma.fields.Integer()
+    next_star_hours = ma.fields.Integer(allow_none=True)
+    attendance = ma.fields.List(ma.fields.Nested(AttendanceOut))

@@ -1,0 +1,165 @@
+"""Pages: scanning a code (/c/<token>), the check-in screen, attendance and approval, my hours,
+the printable service record and its public verification page."""
+import base64
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from volunteer_hub.checkin import qr, services
+from volunteer_hub.checkin.api import checkin_url, image_response
+from volunteer_hub.checkin.forms import ManualForm, ScanForm
+from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.errors import DomainError
+from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.events.services import get_service_day, require_run, upcoming_signups
+from volunteer_hub.extensions import db
+from volunteer_hub.people.services import get_user
+
+bp = Blueprint("checkin", __name__)
+
+PENDING_MINUTES = 5  # time to log in after opening a valid code
+
+
+@bp.route("/c/<token>", methods=["GET", "POST"])
+def scan_page(token):
+    """Opening the code's URL checks in (or out). Anonymous visitors log in first and come back."""
+    now = utcnow()
+    pending = session.get("pending_checkin") or {}
+    stale_ok = pending.get("token") == token and pending.get("until", 0) >= now.timestamp()
+    if not current_user.is_authenticated:
+        try:
+            services.parse_token(token, now)
+        except DomainError as exc:
+            return render_template("checkin/result.html", error=exc), exc.status
+        session["pending_checkin"] = {"token": token, "until": (now + timedelta(minutes=PENDING_MINUTES)).timestamp()}
+        flash(_("Log in to check in."), "info")
+        return redirect(url_for("people.login", next=url_for("checkin.scan_page", token=token)))
+    form = ScanForm()
+    try:
+        day, _poster = services.parse_token(token, now, accept_stale=stale_ok)
+    except DomainError as exc:
+        return render_template("checkin/result.html", error=exc), exc.status
+    if not form.validate_on_submit():
+        # The page asks for the location where needed (static/checkin.js) and posts itself.
+        return render_template("checkin/scan.html", day=day, form=form, token=token)
+    try:
+        state, row = services.scan(current_user, token, form.lat.data, form.lon.data, now=now,
+                                   accept_stale=stale_ok)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template("checkin/result.html", error=exc, day=day), exc.status
+    session.pop("pending_checkin", None)
+    return render_template("checkin/result.html", state=state, row=row, day=day,
+                           next_scan=row.checked_in_at + timedelta(minutes=day.min_interval_minutes))
+
+
+@bp.route("/events/<int:day_id>/screen")
+@login_required
+def screen(day_id):
+    """签到大屏: the rotating code; the page reloads itself every 15 seconds."""
+    day = get_service_day(day_id)
+    require_run(current_user, day)
+    token, expires_at = services.rotating_token(day)
+    rows = services.attendance_list(day)
+    qr_png = base64.b64encode(qr.png(checkin_url(token), box_size=8)).decode()
+    return render_template("checkin/screen.html", day=day, qr_png=qr_png,
+                           expires_at=expires_at, checked_in=sum(1 for r in rows if r.status == "open"),
+                           checked_out=sum(1 for r in rows if r.status == "closed"))
+
+
+@bp.route("/events/<int:day_id>/<any(qr, poster):kind>.<any(png, svg):fmt>")
+@login_required
+def image(day_id, kind, fmt):
+    day = get_service_day(day_id)
+    require_run(current_user, day)
+    return image_response(kind, day, fmt)
+
+
+@bp.route("/events/<int:day_id>/attendance", methods=["GET", "POST"])
+@login_required
+def attendance(day_id):
+    """Attendance with anomalies highlighted; bulk approval and manual entries for managers."""
+    day = get_service_day(day_id)
+    require_run(current_user, day)
+    action_form, manual_form = ActionForm(), ManualForm()
+    if request.method == "POST" and action_form.validate_on_submit():
+        ids = "all" if request.form.get("all") else [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+        ok, rows = commit(lambda: services.approve(current_user, day, ids))
+        if ok:
+            flash(_("%(n)s attendance records approved.", n=len(rows)), "success")
+        return redirect(url_for("checkin.attendance", day_id=day.id))
+    return _render_attendance(day, action_form, manual_form)
+
+
+def _render_attendance(day, action_form, manual_form, status=200):
+    rows = services.attendance_list(day)
+    return render_template("checkin/attendance.html", day=day, rows=rows, anomalies=services.anomalies,
+                           action_form=action_form, manual_form=manual_form,
+                           pending=sum(1 for r in rows if r.approved_at is None and r.status != "open")), status
+
+
+@bp.route("/events/<int:day_id>/attendance/manual", methods=["POST"])
+@login_required
+def manual(day_id):
+    day = get_service_day(day_id)
+    form = ManualForm()
+    if form.validate_on_submit():
+        ok, row = commit(lambda: services.manual_entry(
+            current_user, day, phone=form.phone.data, checked_in_at=form.checked_in_at.data,
+            checked_out_at=form.checked_out_at.data, reason=form.reason.data), form)
+        if ok:
+            flash(_("%(name)s's attendance is recorded.", name=row.user.name), "success")
+            return redirect(url_for("checkin.attendance", day_id=day.id))
+    require_run(current_user, day)
+    return _render_attendance(day, ActionForm(), form, status=422)
+
+
+@bp.route("/me/hours")
+@login_required
+def my_hours():
+    return render_template("checkin/my_hours.html", summary=services.hours_summary(current_user),
+                           signups=upcoming_signups(current_user), rows=services.my_attendance(current_user),
+                           record_token=_record_serializer().dumps(current_user.id))
+
+
+def _record_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="volunteer_hub.service-record")
+
+
+def _record_context(user):
+    token = _record_serializer().dumps(user.id)
+    verify_url = url_for("checkin.verify", token=token, _external=True)
+    return {"user": user, "summary": services.hours_summary(user), "rows": services.approved_attendance(user),
+            "masked_id": user.profile.id_number_masked if user.profile else None,
+            "verify_url": verify_url, "issued_at": utcnow()}
+
+
+@bp.route("/me/record")
+@login_required
+def record():
+    """志愿服务记录证明: print-ready, with a QR code to the public verification page."""
+    context = _record_context(current_user)
+    return render_template("checkin/record.html", qr_svg=qr.svg(context["verify_url"]).decode(), **context)
+
+
+@bp.route("/verify/<token>")
+def verify(token):
+    """Public: the totals of a service record, so that anyone holding the paper can check it."""
+    try:
+        user = get_user(_record_serializer().loads(token))
+    except (BadSignature, DomainError):
+        abort(404)
+    context = _record_context(user)
+    return render_template("checkin/verify.html", masked_name=_mask_name(user.name), **context)
+
+
+def _mask_name(name: str) -> str:
+    """王小华 → 王*华, 王华 → 王*."""
+    if len(name) <= 2:
+        return name[0] + "*" * (len(name) - 1)
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+

@@ -1,0 +1,75 @@
+"""JSON API of service days and sign-ups."""
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from volunteer_hub.core.api import auth_required
+from volunteer_hub.core.pagination import page_of
+from volunteer_hub.events import services
+from volunteer_hub.events.schemas import EventQuery, ServiceDayIn, ServiceDayOut, SignUpOut
+from volunteer_hub.extensions import db
+from volunteer_hub.nodes.services import get_node, managed_subtrees
+
+blp = Blueprint("events_api", __name__, url_prefix="/api/v1/events", description="服务日与报名")
+
+
+def _signup_out(row):
+    return {"service_day_id": row.service_day_id, "user_id": row.user_id, "status": row.status,
+            "waitlist_position": services.waitlist_position(row)}
+
+
+@blp.route("")
+class Events(MethodView):
+    decorators = [auth_required]
+
+    @blp.arguments(EventQuery, location="query")
+    @blp.response(200, ServiceDayOut(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Upcoming service days of a station and above (default: your home station, or what you manage)."""
+        window = {"start": args.get("from_"), "end": args.get("to")}
+        if "station" in args:
+            query = services.list_service_days(station=get_node(args["station"]), **window)
+        elif current_user.profile is not None:
+            query = services.list_service_days(station=current_user.profile.home_station, **window)
+        else:
+            roots = [root for root, _tree in managed_subtrees(current_user)]
+            query = services.list_service_days(roots=roots, **window)
+        return page_of(query, pagination_parameters)
+
+    @blp.arguments(ServiceDayIn)
+    @blp.response(201, ServiceDayOut)
+    def post(self, data):
+        """Create a service day on a node you manage (or for the team you lead)."""
+        day = services.create_service_day(current_user, **data)
+        db.session.commit()
+        return day
+
+
+@blp.route("/<int:day_id>")
+class EventById(MethodView):
+    decorators = [auth_required]
+
+    @blp.response(200, ServiceDayOut)
+    def get(self, day_id):
+        return services.get_service_day(day_id)
+
+
+@blp.route("/<int:day_id>/signups", methods=["POST"])
+@auth_required
+@blp.response(201, SignUpOut)
+def sign_up(day_id):
+    """报名: confirmed while seats are free, else on the waiting list."""
+    row = services.sign_up(current_user, services.get_service_day(day_id))
+    db.session.commit()
+    return _signup_out(row)
+
+
+@blp.route("/<int:day_id>/signups/me", methods=["DELETE"])
+@auth_required
+@blp.response(200, SignUpOut)
+def cancel(day_id):
+    """取消报名; the first on the waiting list moves up."""
+    row = services.cancel_signup(current_user, services.get_service_day(day_id))
+    db.session.commit()
+    return _signup_out(row)

@@ -1,0 +1,25 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FloatField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Optional
+
+from volunteer_hub.core.timefields import LocalDateTimeField
+
+
+class ServiceDayForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired()])
+    node_id = SelectField(_l("Where"), coerce=int)
+    team_ids = SelectMultipleField(_l("Teams"), coerce=int, validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+    starts_at = LocalDateTimeField(_l("Starts"), validators=[DataRequired()])
+    ends_at = LocalDateTimeField(_l("Ends"), validators=[DataRequired()])
+    signup_deadline = LocalDateTimeField(_l("Sign-up deadline (optional)"), validators=[Optional()],
+                                         description=_l("Defaults to the start."))
+    capacity = IntegerField(_l("Capacity"), validators=[DataRequired()], default=30)
+    credits_per_hour = IntegerField(_l("文明良票 credits per approved hour"), default=1, validators=[Optional()])
+    address = StringField(_l("Address"), validators=[Optional()])
+    lat = FloatField(_l("Latitude"), validators=[Optional()])
+    lon = FloatField(_l("Longitude"), validators=[Optional()])
+    checkin_radius_m = IntegerField(_l("Check-in radius (m)"), default=300, validators=[Optional()],
+                                    description=_l("With a location, check-in only works this close; 0 turns it off."))
+    allow_walk_ins = BooleanField(_l("Volunteers who did not sign up may check in"))

@@ -1,0 +1,59 @@
+import marshmallow as ma
+
+
+class ServiceDayIn(ma.Schema):
+    node_id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(load_default="")
+    team_ids = ma.fields.List(ma.fields.Integer(), load_default=list)
+    address = ma.fields.String(load_default="")
+    lat = ma.fields.Float(load_default=None, allow_none=True)
+    lon = ma.fields.Float(load_default=None, allow_none=True)
+    checkin_radius_m = ma.fields.Integer(load_default=300, allow_none=True,
+                                         metadata={"description": "geofence radius; used when lat/lon are given"})
+    starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset"})
+    ends_at = ma.fields.AwareDateTime(required=True)
+    signup_deadline = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    capacity = ma.fields.Integer(required=True)
+    credits_per_hour = ma.fields.Integer(load_default=1)
+    granularity_minutes = ma.fields.Integer(load_default=30)
+    min_interval_minutes = ma.fields.Integer(load_default=10)
+    allow_walk_ins = ma.fields.Boolean(load_default=False)
+
+
+class ServiceDayOut(ma.Schema):
+    id = ma.fields.Integer()
+    node_id = ma.fields.Integer()
+    title = ma.fields.String()
+    description = ma.fields.String()
+    team_ids = ma.fields.Pluck("TeamRef", "id", many=True, attribute="teams")
+    address = ma.fields.String()
+    lat = ma.fields.Float(allow_none=True)
+    lon = ma.fields.Float(allow_none=True)
+    checkin_radius_m = ma.fields.Integer(allow_none=True)
+    starts_at = ma.fields.DateTime()
+    ends_at = ma.fields.DateTime()
+    signup_deadline = ma.fields.DateTime()
+    capacity = ma.fields.Integer()
+    confirmed_count = ma.fields.Integer()
+    credits_per_hour = ma.fields.Integer()
+    granularity_minutes = ma.fields.Integer()
+    min_interval_minutes = ma.fields.Integer()
+    allow_walk_ins = ma.fields.Boolean()
+
+
+class TeamRef(ma.Schema):
+    id = ma.fields.Integer()
+
+
+class EventQuery(ma.Schema):
+    station = ma.fields.Integer(metadata={"description": "a station: its service days, those above and its points"})
+    from_ = ma.fields.AwareDateTime(data_key="from")
+    to = ma.fields.AwareDateTime()
+
+
+class SignUpOut(ma.Schema):
+    service_day_id = ma.fields.Integer()
+    user_id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"enum": ["confirmed", "waitlisted", "cancelled"]})
+    waitlist_position = ma.fields.Integer(allow_none=True)

@@ -1,0 +1,92 @@
+"""Pages: service days list, a service day (sign up, cancel), new service day."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.events import services
+from volunteer_hub.events.forms import ServiceDayForm
+from volunteer_hub.extensions import db
+from volunteer_hub.nodes.services import managed_subtrees
+from volunteer_hub.teams.models import Team
+from volunteer_hub.teams.services import list_teams
+
+bp = Blueprint("events", __name__, url_prefix="/events")
+
+
+@bp.route("")
+@login_required
+def index():
+    if current_user.profile is not None:
+        query = services.list_service_days(station=current_user.profile.home_station)
+    else:
+        query = services.list_service_days(roots=[root for root, _tree in managed_subtrees(current_user)])
+    page = db.paginate(query, per_page=20, error_out=False)
+    return render_template("events/index.html", page=page, can_create=bool(_creatable(current_user)[0]))
+
+
+@bp.route("/<int:day_id>")
+@login_required
+def show(day_id):
+    day = services.get_service_day(day_id)
+    mine = services.signup_of(day, current_user)
+    return render_template("events/show.html", day=day, mine=mine, can_run=services.can_run(current_user, day),
+                           position=services.waitlist_position(mine) if mine else None,
+                           action_form=ActionForm())
+
+
+@bp.route("/<int:day_id>/<any(signup, cancel):action>", methods=["POST"])
+@login_required
+def signup_action(day_id, action):
+    day = services.get_service_day(day_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    call = services.sign_up if action == "signup" else services.cancel_signup
+    ok, row = commit(lambda: call(current_user, day))
+    if ok:
+        messages = {"confirmed": _("You are signed up."),
+                    "waitlisted": _("The day is full: you are on the waiting list."),
+                    "cancelled": _("Your sign-up is cancelled.")}
+        flash(messages[row.status], "success")
+    return redirect(url_for("events.show", day_id=day.id))
+
+
+def _creatable(user):
+    """Nodes the user may create service days on, and the teams they may pick."""
+    nodes = [node for _root, tree in managed_subtrees(user) for node in tree]
+    teams = db.session.scalars(list_teams()).all() if nodes else []
+    node_ids = {n.id for n in nodes}
+    teams = [t for t in teams if t.node_id in node_ids]
+    led = db.session.scalars(db.select(Team).where(Team.leader_id == user.id)).all()
+    for team in led:
+        if team.node_id not in node_ids:
+            nodes.append(team.node)
+            node_ids.add(team.node_id)
+        if team not in teams:
+            teams.append(team)
+    return nodes, teams
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    nodes, teams = _creatable(current_user)
+    if not nodes:
+        abort(403)
+    form = ServiceDayForm()
+    form.node_id.choices = [(n.id, f"{n.name} ({n.code})") for n in nodes]
+    form.team_ids.choices = [(t.id, t.name) for t in teams]
+    if request.method == "GET" and request.args.get("title"):
+        form.title.data = request.args["title"]
+    if form.validate_on_submit():
+        ok, day = commit(lambda: services.create_service_day(
+            current_user, node_id=form.node_id.data, title=form.title.data, team_ids=form.team_ids.data or [],
+            description=form.description.data or "", starts_at=form.starts_at.data, ends_at=form.ends_at.data,
+            signup_deadline=form.signup_deadline.data, capacity=form.capacity.data,
+            credits_per_hour=form.credits_per_hour.data if form.credits_per_hour.data is not None else 1,
+            address=form.address.data or "", lat=form.lat.data, lon=form.lon.data,
+            checkin_radius_m=form.checkin_radius_m.data, allow_walk_ins=form.allow_walk_ins.data), form)
+        if ok:
+            flash(_("The service day is published."), "success")
+            return redirect(url_for("events.show", day_id=day.id))
+    return render_template("events/new.html", form=form), 422 if form.errors or form.form_errors else 200
