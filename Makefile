@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install dev-install translations postgres migrate demo openapi i18n clean
+.PHONY: run test bench install dev-install translations postgres migrate demo openapi i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -54,6 +54,10 @@ run: demo
 test: dev-install postgres
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -p no:cacheprovider
+
+# Performance figures (not part of `make test`): gunicorn + PostgreSQL on loopback, pgbench as the ceiling.
+bench: dev-install postgres
+	$(BIN)/python -m benchmarks.checkin
 
 # Refresh the committed OpenAPI snapshot after a deliberate API change.
 openapi: install

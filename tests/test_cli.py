@@ -36,3 +36,22 @@ def test_demo_is_complete_and_idempotent(app):
     second = runner.invoke(args=["hub", "demo"])
     assert second.exit_code == 0 and "nothing changed" in second.output
     assert count(VolunteerProfile) == 30
+
+
+def test_close_checkins_command(app, world):
+    from datetime import timedelta
+
+    from volunteer_hub.checkin import services as checkin
+    from volunteer_hub.checkin.models import Attendance
+    from volunteer_hub.core.db import utcnow
+    from volunteer_hub.events import services as events
+
+    start = utcnow() - timedelta(hours=5)
+    day = events.create_service_day(world.s1_manager, node_id=world.s1.id, title="昨日", starts_at=start,
+                                    ends_at=start + timedelta(hours=2), capacity=5, now=start)
+    checkin.manual_entry(world.s1_manager, day, phone=world.volunteer.phone, checked_in_at=start, reason="补录")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["hub", "close-checkins"])
+    assert result.exit_code == 0 and "Closed 1" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Attendance.status)) == "no_checkout"

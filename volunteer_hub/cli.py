@@ -34,6 +34,17 @@ def create_admin(name, phone, password):
     click.echo(f"Administrator {user.name} ({user.phone}) created.")
 
 
+@hub.command("close-checkins")
+@with_appcontext
+def close_checkins():
+    """Close check-ins left open after their service day ended (flagged 'no check-out', no hours)."""
+    from volunteer_hub.checkin.services import close_forgotten
+
+    closed = close_forgotten()
+    db.session.commit()
+    click.echo(f"Closed {closed} open check-ins.")
+
+
 @hub.command("demo")
 @with_appcontext
 def demo():

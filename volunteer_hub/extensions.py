@@ -8,7 +8,8 @@ from flask_wtf import CSRFProtect
 from volunteer_hub.core.api import Api
 from volunteer_hub.core.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after the request's commit (the response is built from them) without reloading.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, Signer
 from volunteer_hub.checkin.models import Attendance
 from volunteer_hub.checkin.models import AttendanceStatus as A
 from volunteer_hub.core import audit
-from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.db import insert_ignoring_conflicts, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.events.models import ServiceDay, SignUp, SignUpStatus
 from volunteer_hub.events.services import get_service_day, require_manage_day
@@ -149,14 +149,11 @@ def scan(user, token: str, lat: float | None = None, lon: float | None = None,
 
 
 def _check_in(day, user, now, distance, walk_in) -> tuple[str, Attendance]:
-    row = Attendance(service_day=day, user=user, status=A.OPEN, checked_in_at=now, distance_m=distance,
-                     walk_in=walk_in)
-    try:
-        with db.session.begin_nested():  # a concurrent scan may insert first: keep the outer transaction
-            db.session.add(row)
-    except sa.exc.IntegrityError:
-        return "unchanged", attendance_of(day, user)
-    return "checked_in", row
+    # INSERT … ON CONFLICT DO NOTHING: of concurrent first scans one inserts, the others read its row.
+    values = {"service_day_id": day.id, "user_id": user.id, "status": A.OPEN, "checked_in_at": now,
+              "distance_m": distance, "walk_in": walk_in, "credited_minutes": 0, "manual": False, "created_at": now}
+    inserted = db.session.scalar(insert_ignoring_conflicts(Attendance, values).returning(Attendance))
+    return ("checked_in", inserted) if inserted is not None else ("unchanged", attendance_of(day, user))
 
 
 def _check_out(row: Attendance, now: datetime) -> tuple[str, Attendance]:

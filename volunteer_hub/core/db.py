@@ -51,6 +51,17 @@ class Base(DeclarativeBase):
     )
 
 
+def insert_ignoring_conflicts(model, values: dict):
+    """``INSERT … ON CONFLICT DO NOTHING`` for the session's database (PostgreSQL or SQLite)."""
+    from volunteer_hub.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model).values(**values).on_conflict_do_nothing()
+
+
 class CreatedAtMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

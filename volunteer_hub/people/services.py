@@ -6,6 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from volunteer_hub.core import audit, crypto
@@ -211,7 +212,10 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 
 
 def user_for_token(raw: str) -> User | None:
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.digest == _digest(raw)))
+    # One query for the token, its user and the volunteer profile: this runs on every API request.
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.digest == _digest(raw))
+        .options(joinedload(ApiToken.user).joinedload(User.profile)))
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         return None
     return token.user if token.user.active else None

@@ -1,0 +1,116 @@
+"""Shared benchmark plumbing: a PostgreSQL cluster configured like production, the app under gunicorn,
+pgbench as the ceiling, and a small asyncio HTTP client on loopback. Everything stops by itself."""
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import pg  # noqa: E402
+
+# Production-like durability: fsync and synchronous commit stay on, unlike the test suite's cluster.
+DURABLE = "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+
+
+class Cluster(pg.Cluster):
+    def start(self) -> None:
+        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
+        options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c max_connections=200 "
+                   f"-c shared_buffers=256MB {DURABLE}")
+        self._run("pg_ctl", "-D", self.data, "-o", options, "-l", os.path.join(self.base, "log"), "-w", "start")
+
+
+def start_cluster() -> Cluster:
+    bin_dir = pg.find_bin_dir()
+    if bin_dir is None:
+        sys.exit("PostgreSQL server binaries not found (make test installs them).")
+    cluster = Cluster(bin_dir)
+    cluster.start()
+    return cluster
+
+
+def pgbench_insert_tps(cluster: Cluster, database: str, clients: int, seconds: int = 10) -> float:
+    """The ceiling: single-row INSERT transactions per second on the same cluster."""
+    dsn = f"host=127.0.0.1 port={cluster.port} user=postgres dbname={database}"
+    subprocess.run([os.path.join(cluster.bin_dir, "psql"), dsn, "-qc", "CREATE TABLE IF NOT EXISTS bench_ceiling "
+                    "(id bigserial PRIMARY KEY, n int, at timestamptz DEFAULT now())"], check=True)
+    script = Path(tempfile.mkdtemp()) / "insert.sql"
+    script.write_text("INSERT INTO bench_ceiling (n) VALUES (1);\n")
+    out = subprocess.run([os.path.join(cluster.bin_dir, "pgbench"), "-n", "-f", str(script), "-c", str(clients),
+                          "-j", "2", "-T", str(seconds), "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres",
+                          database], check=True, capture_output=True, text=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("tps"))
+    return float(line.split("=")[1].split()[0])
+
+
+class Gunicorn:
+    def __init__(self, database_url: str, port: int, workers: int = 4, threads: int = 4):
+        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret", "LOG_LEVEL": "WARNING"}
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+             "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+            cwd=ROOT, env=env, start_new_session=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/api/v1/openapi.json", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        sys.exit("gunicorn did not start")
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+async def _request(host: str, port: int, method: str, path: str, body: dict | None, token: str | None):
+    reader, writer = await asyncio.open_connection(host, port)
+    payload = json.dumps(body).encode() if body is not None else b""
+    headers = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close",
+               "Content-Type: application/json", f"Content-Length: {len(payload)}"]
+    if token:
+        headers.append(f"Authorization: Bearer {token}")
+    writer.write(("\r\n".join(headers) + "\r\n\r\n").encode() + payload)
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    status = int(data.split(b" ", 2)[1])
+    return status, data.split(b"\r\n\r\n", 1)[1]
+
+
+async def run_load(base_url: str, jobs: list[tuple[str, str, dict | None, str | None]], concurrency: int):
+    """Run (method, path, body, token) jobs with ``concurrency`` clients; return latencies (s), statuses, elapsed."""
+    host, port = base_url.removeprefix("http://").split(":")
+    queue = list(reversed(jobs))
+    latencies, statuses = [], []
+
+    async def client():
+        while queue:
+            method, path, body, token = queue.pop()
+            started = time.perf_counter()
+            try:
+                status, _ = await _request(host, int(port), method, path, body, token)
+            except OSError:
+                status = 0
+            latencies.append(time.perf_counter() - started)
+            statuses.append(status)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    return latencies, statuses, time.perf_counter() - started
+
+
+def percentile(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
