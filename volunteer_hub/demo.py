@@ -45,7 +45,8 @@ def load_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         (institutes[1], "圣塘社区新时代文明实践站", 30.915, 120.660),
     ]
     stations = [
-        nodes.create_node(admin, name=name, kind="station", parent_id=inst.id, address=name[:-9], lat=lat, lon=lon)
+        nodes.create_node(admin, name=name, kind="station", parent_id=inst.id,
+                          address=name.removesuffix("新时代文明实践站"), lat=lat, lon=lon)
         for inst, name, lat, lon in station_specs
     ]
     nodes.create_node(admin, name="城南社区文化广场实践点", kind="point", parent_id=stations[0].id)
