@@ -1,6 +1,7 @@
 """Fixtures: every ``app`` test runs on SQLite and on a real PostgreSQL the suite starts itself."""
 import contextvars
 import os
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -9,7 +10,10 @@ from flask.testing import FlaskClient
 from tests import pg
 from tests.world import World
 from volunteer_hub import create_app
+from volunteer_hub.core.db import utcnow
+from volunteer_hub.events import services as events
 from volunteer_hub.extensions import db as _db
+from volunteer_hub.people import services as people
 
 TEST_CONFIG = {
     "TESTING": True,
@@ -118,3 +122,23 @@ def api(client):
         return ApiClient(client, response.json["token"])
 
     return for_user
+
+
+@pytest.fixture
+def saturday(world):
+    """A service day at S1 tomorrow 08:30-11:30 UTC+8 equivalent, geofenced, capacity 2."""
+    start = (utcnow() + timedelta(days=1)).replace(microsecond=0)
+    day = events.create_service_day(
+        world.s1_manager, node_id=world.s1.id, title="周六环境美化日", team_ids=[world.team.id],
+        starts_at=start, ends_at=start + timedelta(hours=3), capacity=2, lat=31.0, lon=120.0)
+    _db.session.commit()
+    return day
+
+
+@pytest.fixture
+def volunteers(world):
+    """Five more volunteers of S1."""
+    made = [people.register_volunteer(name=f"志愿者{i}", phone=f"1360000010{i}", password=world.PASSWORD,
+                                      home_station_id=world.s1.id) for i in range(5)]
+    _db.session.commit()
+    return made

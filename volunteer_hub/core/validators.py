@@ -38,6 +38,15 @@ def id_number_problem(value: str) -> str | None:
     return None
 
 
+def location_problem(lat: float | None, lon: float | None) -> str | None:
+    """Why a latitude/longitude pair is unusable, or None (both missing is fine)."""
+    if (lat is None) != (lon is None):
+        return "half"
+    if lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return "range"
+    return None
+
+
 def mask_id_number(value: str) -> str:
     """``320102199001011234`` → ``3201**********1234``."""
     return value[:4] + "*" * (len(value) - 8) + value[-4:]

@@ -12,7 +12,7 @@ from volunteer_hub.events.models import ServiceDay, SignUp
 from volunteer_hub.events.models import SignUpStatus as S
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
-from volunteer_hub.nodes.services import get_node
+from volunteer_hub.nodes.services import get_node, location_errors
 from volunteer_hub.teams.models import Team
 
 DEFAULT_RADIUS_M = 300
@@ -65,11 +65,7 @@ def _validate(data: dict, now: datetime) -> dict:
         errors["granularity_minutes"] = [_("Rounding is 1, 5, 10, 15, 30 or 60 minutes.")]
     if not 0 <= data["min_interval_minutes"] <= 240:
         errors["min_interval_minutes"] = [_("The minimum interval is 0 to 240 minutes.")]
-    lat, lon = data.get("lat"), data.get("lon")
-    if (lat is None) != (lon is None):
-        errors["lat"] = [_("Give both latitude and longitude, or neither.")]
-    elif lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        errors["lat"] = [_("Latitude must be within ±90 and longitude within ±180.")]
+    errors.update(location_errors(data.get("lat"), data.get("lon")))
     radius = data.get("checkin_radius_m")
     if radius and not 10 <= radius <= 5000:
         errors["checkin_radius_m"] = [_("The check-in radius is 10 to 5000 metres.")]

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from volunteer_hub.core import audit
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import is_global_admin, managed_roots, require_manage
+from volunteer_hub.core.validators import location_problem
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node, NodeKind
 
@@ -56,11 +57,16 @@ def _validate(name, kind, parent, code, lat, lon) -> dict:
         errors["kind"] = [_("A %(kind)s cannot be placed under a %(parent)s.", kind=kind, parent=parent.kind)]
     if code is not None and not _CODE.match(code):
         errors["code"] = [_("Code is 1-32 letters, digits or dashes.")]
-    if (lat is None) != (lon is None):
-        errors["lat"] = [_("Give both latitude and longitude, or neither.")]
-    elif lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        errors["lat"] = [_("Latitude must be within ±90 and longitude within ±180.")]
+    errors.update(location_errors(lat, lon))
     return errors
+
+
+def location_errors(lat: float | None, lon: float | None) -> dict:
+    """Field errors for a node's or a service day's location."""
+    messages = {"half": lambda: _("Give both latitude and longitude, or neither."),
+                "range": lambda: _("Latitude must be within ±90 and longitude within ±180.")}
+    problem = location_problem(lat, lon)
+    return {"lat": [messages[problem]()]} if problem else {}
 
 
 def create_node(actor, *, name: str, kind: str, parent_id: int | None = None, code: str | None = None,
