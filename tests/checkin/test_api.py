@@ -116,3 +116,17 @@ def test_manual_entry_approval_and_my_hours(saturday, world, api):
     hours = api(world.volunteer).get("/api/v1/me/hours").json
     assert hours["total_hours"] == 1.5 and hours["star_level"] == 0 and hours["next_star_hours"] == 100
     assert hours["attendance"][0]["approved_at"] is not None
+
+
+def test_sign_up_list_and_cancelling_over_the_api(saturday, world, api):
+    api(world.volunteer).post(f"/api/v1/events/{saturday.id}/signups")
+    assert api(world.volunteer).get(f"/api/v1/events/{saturday.id}/signups").status_code == 403
+    listed = api(world.leader).get(f"/api/v1/events/{saturday.id}/signups").json
+    assert [(s["user_id"], s["status"]) for s in listed] == [(world.volunteer.id, "confirmed")]
+    assert api(world.leader).delete(f"/api/v1/events/{saturday.id}", json={"reason": "雨"}).status_code == 403
+    no_reason = api(world.s1_manager).delete(f"/api/v1/events/{saturday.id}", json={"reason": ""})
+    assert no_reason.status_code == 422
+    cancelled = api(world.s1_manager).delete(f"/api/v1/events/{saturday.id}", json={"reason": "暴雨预警"})
+    assert cancelled.status_code == 200 and cancelled.json["cancelled_at"] is not None
+    refused = api(world.volunteer).post("/api/v1/checkins", json={"token": services.poster_token(saturday), **HERE})
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "conflict"

@@ -104,3 +104,17 @@ def test_confirmed_count_cannot_exceed_capacity_in_the_database(saturday):
         db.session.flush()
     db.session.rollback()
     assert db.session.get(ServiceDay, saturday.id).confirmed_count == 0
+
+
+def test_cancel_a_service_day(saturday, world):
+    services.sign_up(world.volunteer, saturday)
+    with pytest.raises(Forbidden):
+        services.cancel_service_day(world.leader, saturday, "下雨")
+    with pytest.raises(ValidationFailed):
+        services.cancel_service_day(world.s1_manager, saturday, " ")
+    services.cancel_service_day(world.s1_manager, saturday, "暴雨预警")
+    with pytest.raises(Conflict):
+        services.cancel_service_day(world.s1_manager, saturday, "再取消")
+    with pytest.raises(Conflict):
+        services.sign_up(world.leader, saturday)
+    assert db.session.scalars(services.list_service_days(station=world.s1)).all() == []

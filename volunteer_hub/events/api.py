@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from volunteer_hub.core.api import auth_required
 from volunteer_hub.core.pagination import page_of
 from volunteer_hub.events import services
-from volunteer_hub.events.schemas import EventQuery, ServiceDayIn, ServiceDayOut, SignUpOut
+from volunteer_hub.events.schemas import CancelIn, EventQuery, ServiceDayIn, ServiceDayOut, SignUpOut
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import get_node, managed_subtrees
 
@@ -53,6 +53,24 @@ class EventById(MethodView):
     @blp.response(200, ServiceDayOut)
     def get(self, day_id):
         return services.get_service_day(day_id)
+
+    @blp.arguments(CancelIn)
+    @blp.response(200, ServiceDayOut)
+    def delete(self, data, day_id):
+        """取消活动 (managers of the node), with a reason kept in the audit trail."""
+        day = services.cancel_service_day(current_user, services.get_service_day(day_id), data["reason"])
+        db.session.commit()
+        return day
+
+
+@blp.route("/<int:day_id>/signups", methods=["GET"])
+@auth_required
+@blp.response(200, SignUpOut(many=True))
+def signup_list(day_id):
+    """Who signed up and who waits (managers and the day's team leaders)."""
+    day = services.get_service_day(day_id)
+    services.require_run(current_user, day)
+    return [_signup_out(row) for row in services.signups(day)]
 
 
 @blp.route("/<int:day_id>/signups", methods=["POST"])

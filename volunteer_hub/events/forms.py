@@ -6,6 +6,10 @@ from wtforms.validators import DataRequired, Optional
 from volunteer_hub.core.timefields import LocalDateTimeField
 
 
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Reason for cancelling"), validators=[DataRequired()])
+
+
 class ServiceDayForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired()])
     node_id = SelectField(_l("Where"), coerce=int)

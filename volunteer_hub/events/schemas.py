@@ -40,6 +40,7 @@ class ServiceDayOut(ma.Schema):
     granularity_minutes = ma.fields.Integer()
     min_interval_minutes = ma.fields.Integer()
     allow_walk_ins = ma.fields.Boolean()
+    cancelled_at = ma.fields.DateTime(allow_none=True)
 
 
 class TeamRef(ma.Schema):
@@ -50,6 +51,10 @@ class EventQuery(ma.Schema):
     station = ma.fields.Integer(metadata={"description": "a station: its service days, those above and its points"})
     from_ = ma.fields.AwareDateTime(data_key="from")
     to = ma.fields.AwareDateTime()
+
+
+class CancelIn(ma.Schema):
+    reason = ma.fields.String(required=True)
 
 
 class SignUpOut(ma.Schema):

@@ -106,6 +106,23 @@ def create_service_day(actor, *, node_id: int, title: str, starts_at: datetime, 
     return day
 
 
+def cancel_service_day(actor, day: ServiceDay, reason: str, now: datetime | None = None) -> ServiceDay:
+    """取消活动: sign-ups stay as they were (the record of who had signed up); check-in closes."""
+    require_manage_day(actor, day)
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("Give the reason for cancelling, for the volunteers who signed up.")
+        raise ValidationFailed(message, {"reason": [message]})
+    if day.is_cancelled:
+        raise Conflict(_("This service day is cancelled."))
+    if (now or utcnow()) >= day.ends_at:
+        raise Conflict(_("A service day that has ended cannot be cancelled."))
+    day.cancelled_at = now or utcnow()
+    audit.record(actor, "service_day.cancel", day, reason=reason)
+    db.session.flush()
+    return day
+
+
 def visible_to(station: Node):
     """SQL condition: service days of this station, the nodes above it and the points below it."""
     ancestors = station.ancestor_ids

@@ -4,8 +4,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.core.permissions import can_manage
 from volunteer_hub.events import services
-from volunteer_hub.events.forms import ServiceDayForm
+from volunteer_hub.events.forms import CancelForm, ServiceDayForm
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import managed_subtrees
 from volunteer_hub.teams.models import Team
@@ -30,9 +31,26 @@ def index():
 def show(day_id):
     day = services.get_service_day(day_id)
     mine = services.signup_of(day, current_user)
-    return render_template("events/show.html", day=day, mine=mine, can_run=services.can_run(current_user, day),
+    runs = services.can_run(current_user, day)
+    return render_template("events/show.html", day=day, mine=mine, can_run=runs,
+                           can_cancel=can_manage(current_user, day.node) and not day.is_cancelled,
+                           signups=services.signups(day) if runs else [],
                            position=services.waitlist_position(mine) if mine else None,
-                           action_form=ActionForm())
+                           action_form=ActionForm(), cancel_form=CancelForm())
+
+
+@bp.route("/<int:day_id>/cancel-day", methods=["POST"])
+@login_required
+def cancel_day(day_id):
+    day = services.get_service_day(day_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        ok, _day = commit(lambda: services.cancel_service_day(current_user, day, form.reason.data))
+        if ok:
+            flash(_("The service day is cancelled."), "success")
+    else:
+        flash(_("Give the reason for cancelling, for the volunteers who signed up."), "error")
+    return redirect(url_for("events.show", day_id=day.id))
 
 
 @bp.route("/<int:day_id>/<any(signup, cancel):action>", methods=["POST"])
