@@ -30,3 +30,22 @@ def test_upgrade_from_empty_to_head_matches_the_models(empty_db_url):
         with db.engine.connect() as conn:
             assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_ledger_rows_cannot_be_edited_or_deleted(empty_db_url):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": empty_db_url})
+    with app.app_context():
+        upgrade()
+        from tests.world import World
+        from volunteer_hub.credits import services as credits
+
+        world = World.build()
+        credits.adjust(world.s1_manager, world.volunteer, 2, "奖励")
+        db.session.commit()
+        for statement in ("UPDATE credit_entries SET amount = amount * 10", "DELETE FROM credit_entries",
+                          "UPDATE credit_transactions SET memo = 'x'", "DELETE FROM credit_transactions"):
+            with pytest.raises(sa.exc.DatabaseError, match="immutable"):
+                db.session.execute(sa.text(statement))
+            db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()

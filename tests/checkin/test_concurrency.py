@@ -7,6 +7,7 @@ from tests.test_concurrency import PARALLEL, count, in_parallel
 from volunteer_hub.checkin import services
 from volunteer_hub.checkin.models import Attendance
 from volunteer_hub.core import audit
+from volunteer_hub.credits import services as credits
 from volunteer_hub.events import services as events
 from volunteer_hub.events.models import ServiceDay, SignUp
 from volunteer_hub.extensions import db
@@ -97,3 +98,7 @@ def test_parallel_approvals_approve_once(app, world, saturday, volunteers):
     day_entries = [e for e in audit.entries_for(db.session.get(ServiceDay, saturday.id))
                    if e.action == "attendance.approve"]
     assert sum(len(e.data["attendance_ids"]) for e in day_entries) == len(volunteers)
+    # Approval mints: once per attendance, however many managers approved at once.
+    db.session.expire_all()
+    assert [credits.wallet_summary(v)["balance"] for v in volunteers] == [3.0] * len(volunteers)
+    assert credits.ledger_problems() == []

@@ -14,6 +14,7 @@ from volunteer_hub.checkin.models import AttendanceStatus as A
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import insert_ignoring_conflicts, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from volunteer_hub.credits import services as credits
 from volunteer_hub.events.models import ServiceDay, SignUp, SignUpStatus
 from volunteer_hub.events.services import get_service_day, require_manage_day
 from volunteer_hub.extensions import db
@@ -258,6 +259,8 @@ def approve(actor, day: ServiceDay, ids: list[int] | str, now: datetime | None =
                               .execution_options(populate_existing=True)).all()
     if rows:
         audit.record(actor, "attendance.approve", day, attendance_ids=sorted(approved_ids))
+    for row in rows:
+        credits.mint_for_attendance(row)  # in the same transaction: approved hours and their credits land together
     return rows
 
 

@@ -14,6 +14,7 @@ from volunteer_hub.checkin.forms import ManualForm, ScanForm
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import DomainError
 from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.credits import services as credits
 from volunteer_hub.events.services import get_service_day, require_run, upcoming_signups
 from volunteer_hub.extensions import db
 from volunteer_hub.people.services import get_user
@@ -121,7 +122,10 @@ def manual(day_id):
 @bp.route("/me/hours")
 @login_required
 def my_hours():
+    wallet = credits.wallet_summary(current_user)
+    entries = db.session.scalars(credits.entries_query(wallet["account_id"]).limit(10)).all()
     return render_template("checkin/my_hours.html", summary=services.hours_summary(current_user),
+                           wallet=wallet, entries=entries, to_credits=credits.to_credits,
                            signups=upcoming_signups(current_user), rows=services.my_attendance(current_user),
                            record_token=_record_serializer().dumps(current_user.id))
 

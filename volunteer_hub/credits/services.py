@@ -1,0 +1,198 @@
+"""The 文明良票 ledger: every change is a balanced transaction with an idempotency key.
+
+Only this module writes ledger rows; other features call it (approval mints here).
+"""
+import uuid
+from decimal import ROUND_FLOOR, Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from volunteer_hub.core import audit
+from volunteer_hub.core.db import insert_ignoring_conflicts, utcnow
+from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
+from volunteer_hub.core.permissions import can_manage
+from volunteer_hub.credits.models import (
+    UNITS_PER_CREDIT,
+    AccountKind,
+    CreditAccount,
+    CreditEntry,
+    CreditTransaction,
+    TransactionKind,
+)
+from volunteer_hub.extensions import db
+
+MAX_ADJUSTMENT_CREDITS = 10_000
+
+
+def to_units(credits) -> int:
+    """Credits (1, 1.5, "2.5") to half-credit units; anything finer than half a credit is refused."""
+    units = Decimal(str(credits)) * UNITS_PER_CREDIT
+    if units != units.to_integral_value():
+        raise ValidationFailed(_("Credits come in halves."), {"credits": [_("Credits come in halves.")]})
+    return int(units)
+
+
+def to_credits(units: int) -> float:
+    return units / UNITS_PER_CREDIT
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+def _account(kind: AccountKind, **owner) -> CreditAccount:
+    """The account of ``kind`` for its owner, created on first use (safe against concurrent creation)."""
+    (column, value), = owner.items()
+    query = sa.select(CreditAccount).where(CreditAccount.kind == kind, getattr(CreditAccount, column) == value)
+    account = db.session.scalar(query)
+    if account is None:
+        db.session.execute(insert_ignoring_conflicts(
+            CreditAccount, {"kind": kind, column: value, "balance": 0, "held": 0, "created_at": utcnow()}))
+        account = db.session.scalar(query)
+    return account
+
+
+def wallet(user) -> CreditAccount:
+    return _account(AccountKind.WALLET, user_id=user.id)
+
+
+def issuance_account(centre_id: int) -> CreditAccount:
+    return _account(AccountKind.ISSUANCE, centre_id=centre_id)
+
+
+def expiry_account(centre_id: int) -> CreditAccount:
+    return _account(AccountKind.EXPIRY, centre_id=centre_id)
+
+
+def merchant_account(merchant) -> CreditAccount:
+    return _account(AccountKind.MERCHANT, merchant_id=merchant.id)
+
+
+# --- posting ----------------------------------------------------------------------------------
+
+class InsufficientCredits(Conflict):
+    code = "insufficient_credits"
+
+
+def post(kind: TransactionKind, key: str, legs: list[tuple[CreditAccount, int]], *, actor=None,
+         memo: str = "", attendance_id: int | None = None) -> tuple[CreditTransaction, bool]:
+    """Post a balanced transaction once per ``key``: returns (transaction, posted now).
+
+    Each leg is a conditional UPDATE of the account's cached balance, taken in account order so
+    that concurrent postings cannot deadlock; a leg that would leave a wallet or merchant below
+    what it holds fails the whole transaction.
+    """
+    if sum(amount for _account, amount in legs) != 0 or any(amount == 0 for _account, amount in legs):
+        raise ValueError("a transaction's legs must be non-zero and sum to zero")
+    now = utcnow()
+    transaction_id = db.session.scalar(insert_ignoring_conflicts(CreditTransaction, {
+        "kind": kind, "key": key, "memo": memo[:200], "actor_id": getattr(actor, "id", None),
+        "attendance_id": attendance_id, "created_at": now}).returning(CreditTransaction.id))
+    if transaction_id is None:
+        return db.session.scalar(sa.select(CreditTransaction).where(CreditTransaction.key == key)), False
+    for account, amount in sorted(legs, key=lambda leg: leg[0].id):
+        moved = db.session.execute(
+            sa.update(CreditAccount)
+            .where(CreditAccount.id == account.id,
+                   sa.or_(CreditAccount.kind == AccountKind.ISSUANCE,
+                          CreditAccount.balance + amount >= CreditAccount.held))
+            .values(balance=CreditAccount.balance + amount)
+            .execution_options(synchronize_session=False)).rowcount
+        if not moved:
+            raise InsufficientCredits(_("Not enough credits available for this."))
+    db.session.execute(sa.insert(CreditEntry), [
+        {"transaction_id": transaction_id, "account_id": account.id, "amount": amount, "created_at": now}
+        for account, amount in legs])
+    for account, _amount in legs:
+        db.session.refresh(account)
+    return db.session.get(CreditTransaction, transaction_id), True
+
+
+# --- minting and manual adjustments -------------------------------------------------------------
+
+def units_for(attendance) -> int:
+    """Approved hours × the day's credits per hour, rounded down to half credits."""
+    day = attendance.service_day
+    units = Decimal(attendance.credited_minutes) * day.credits_per_hour * UNITS_PER_CREDIT / 60
+    return int(units.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def mint_for_attendance(attendance) -> CreditTransaction | None:
+    """Mint the credits of approved attendance. Keyed by the attendance: approving twice mints once."""
+    units = units_for(attendance)
+    if attendance.approved_at is None or units == 0:
+        return None
+    centre_id = attendance.service_day.node.centre_id
+    transaction, _posted = post(
+        TransactionKind.MINT, f"mint:attendance:{attendance.id}",
+        [(issuance_account(centre_id), -units), (wallet(attendance.user), units)],
+        memo=attendance.service_day.title, attendance_id=attendance.id)
+    return transaction
+
+
+def _check_adjustment(actor, user, credits, reason: str) -> tuple[int, str]:
+    if user.profile is None:
+        raise ValidationFailed(_("Only volunteers have wallets."), {"user_id": [_("Only volunteers have wallets.")]})
+    if not can_manage(actor, user.profile.home_station):
+        raise Forbidden(_("Only managers of %(station)s can adjust this volunteer's credits.",
+                          station=user.profile.home_station.name))
+    units = to_units(credits)
+    errors = {}
+    if not 0 < units <= MAX_ADJUSTMENT_CREDITS * UNITS_PER_CREDIT:
+        errors["credits"] = [_("Give 0.5 to %(max)s credits.", max=MAX_ADJUSTMENT_CREDITS)]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Give the reason; it is kept in the audit trail.")]
+    if errors:
+        raise ValidationFailed(_("The adjustment is not valid."), errors)
+    return units, reason.strip()
+
+
+def adjust(actor, user, credits, reason: str, *, key: str | None = None) -> CreditTransaction:
+    """手工调整: positive credits grant, negative claw back (never below zero or what is held)."""
+    credits = Decimal(str(credits))
+    units, reason = _check_adjustment(actor, user, abs(credits), reason)
+    kind = TransactionKind.GRANT if credits > 0 else TransactionKind.CLAWBACK
+    issuance = issuance_account(user.profile.home_station.centre_id)
+    account = wallet(user)
+    before = account.balance
+    sign = 1 if kind == TransactionKind.GRANT else -1
+    transaction, posted = post(kind, key or f"{kind}:{uuid.uuid4()}",
+                               [(issuance, -sign * units), (account, sign * units)], actor=actor, memo=reason)
+    if posted:
+        audit.record(actor, f"credits.{kind}", transaction, user_id=user.id, reason=reason,
+                     before=to_credits(before), after=to_credits(account.balance))
+    return transaction
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def wallet_summary(user) -> dict:
+    account = db.session.scalar(sa.select(CreditAccount).where(
+        CreditAccount.kind == AccountKind.WALLET, CreditAccount.user_id == user.id))
+    balance, held = (account.balance, account.held) if account else (0, 0)
+    return {"balance": to_credits(balance), "held": to_credits(held), "available": to_credits(balance - held),
+            "account_id": account.id if account else None}
+
+
+def entries_query(account_id: int | None):
+    return (sa.select(CreditEntry).join(CreditTransaction)
+            .where(CreditEntry.account_id == (account_id or 0)).order_by(CreditEntry.id.desc()))
+
+
+def ledger_problems() -> list[str]:
+    """What is wrong with the ledger, if anything: unbalanced transactions, cached balances that
+    differ from their entries, wallets below zero. Empty means sound."""
+    problems = []
+    unbalanced = db.session.scalars(sa.select(CreditEntry.transaction_id).group_by(CreditEntry.transaction_id)
+                                    .having(sa.func.sum(CreditEntry.amount) != 0)).all()
+    problems += [f"transaction {t} does not sum to zero" for t in unbalanced]
+    sums = sa.select(CreditEntry.account_id, sa.func.sum(CreditEntry.amount).label("total")) \
+        .group_by(CreditEntry.account_id).subquery()
+    rows = db.session.execute(sa.select(CreditAccount.id, CreditAccount.kind, CreditAccount.balance,
+                                        CreditAccount.held, sa.func.coalesce(sums.c.total, 0))
+                              .outerjoin(sums, sums.c.account_id == CreditAccount.id)).all()
+    for account_id, kind, balance, held, total in rows:
+        if balance != total:
+            problems.append(f"account {account_id}: cached balance {balance} but entries sum to {total}")
+        if kind != AccountKind.ISSUANCE and balance - held < 0:
+            problems.append(f"account {account_id}: available below zero")
+    return problems
