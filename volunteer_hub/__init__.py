@@ -57,6 +57,7 @@ def init_blueprints(app: Flask) -> None:
     from volunteer_hub.credits import api as credits_api
     from volunteer_hub.events import api as events_api
     from volunteer_hub.events import views as events_views
+    from volunteer_hub.merchants import api as merchants_api
     from volunteer_hub.nodes import api as nodes_api
     from volunteer_hub.nodes import views as nodes_views
     from volunteer_hub.people import api as people_api
@@ -66,7 +67,7 @@ def init_blueprints(app: Flask) -> None:
 
     app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
     api.init_app(app)
-    for module in (people_api, nodes_api, teams_api, events_api, checkin_api, credits_api):
+    for module in (people_api, nodes_api, teams_api, events_api, checkin_api, credits_api, merchants_api):
         csrf.exempt(module.blp)  # bearer tokens, not cookies, authenticate API writes
         api.register_blueprint(module.blp)
     for module in (people_views, nodes_views, teams_views, events_views, checkin_views):

@@ -73,10 +73,14 @@ def load_demo() -> tuple[bool, list[tuple[str, str, str]]]:
             teams.accept(leader, team, member)
 
     staff = people.create_user(name="孙店长", phone="13900000003", password=PASSWORD)
-    for i, (name, address) in enumerate([("城南便民理发店", "城南社区菜场东侧"), ("江城书屋", "江城路 88 号")]):
-        merchant = merchants.register_merchant(admin, centre=centre, name=name, address=address,
+    shops = [("城南便民理发店", "城南社区菜场东侧", staff, stations[:2], ("理发一次", 5)),
+             ("江城书屋", "江城路 88 号", None, stations[1:3], ("借阅卡一张", 2))]
+    for i, (name, address, owner, paired, (offer, price)) in enumerate(shops):
+        merchant = merchants.register_merchant(owner or admin, centre=centre, name=name, address=address, owner=owner,
                                                contact_phone=f"1390000001{i}", licence_no=f"91320509MA1DEMO{i:02d}X")
-        merchants.approve(admin, merchant)
-        if i == 0:
-            merchants.add_staff(admin, merchant, staff)
+        merchants.approve(admin, merchant, [s.id for s in paired])
+        if owner is None:
+            merchants.add_staff(admin, merchant, name="江城店员", phone="13900000020", password=PASSWORD)
+        clerk = owner or people.find_by_phone("13900000020")
+        merchants.create_offer(clerk, merchant, title=offer, price=price, stock=50, monthly_limit=2)
     return True, logins

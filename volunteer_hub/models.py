@@ -3,7 +3,7 @@ from volunteer_hub.checkin.models import Attendance  # noqa: F401
 from volunteer_hub.core.audit import AuditEntry  # noqa: F401
 from volunteer_hub.credits.models import CreditAccount, CreditEntry, CreditTransaction  # noqa: F401
 from volunteer_hub.events.models import ServiceDay, SignUp  # noqa: F401
-from volunteer_hub.merchants.models import Merchant  # noqa: F401
+from volunteer_hub.merchants.models import Merchant, Offer  # noqa: F401
 from volunteer_hub.nodes.models import Node  # noqa: F401
 from volunteer_hub.people.models import ApiToken, Grant, User, VolunteerProfile  # noqa: F401
 from volunteer_hub.teams.models import Team, TeamMembership  # noqa: F401

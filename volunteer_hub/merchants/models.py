@@ -1,4 +1,6 @@
-"""文明商户: partner merchants that accept 文明良票 credits."""
+"""文明商户: partner merchants that accept 文明良票 credits, and their offers."""
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,12 +19,59 @@ class Merchant(CreatedAtMixin, db.Model):
     contact_phone: Mapped[str] = mapped_column(sa.String(11))
     licence_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     centre: Mapped["Node"] = relationship()  # noqa: F821
+    stations: Mapped[list["Node"]] = relationship(secondary="merchant_stations", order_by="Node.path")  # noqa: F821
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('pending', 'approved', 'suspended')", name="status"),
     )
+
+
+merchant_stations = sa.Table(
+    "merchant_stations",  # 结对: the stations whose volunteers a merchant serves
+    db.metadata,
+    sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("station_id", sa.ForeignKey("nodes.id"), primary_key=True),
+)
+
+
+class Offer(CreatedAtMixin, db.Model):
+    """物品/服务 a merchant offers for 文明良票. ``reserved`` counts open vouchers against the stock."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(100))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    price: Mapped[int]  # half-credit units
+    stock: Mapped[int | None]  # None: unlimited
+    reserved: Mapped[int] = mapped_column(default=0)
+    monthly_limit: Mapped[int | None]  # per volunteer per calendar month
+    valid_from: Mapped[datetime | None]
+    valid_to: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(default=True)
+
+    merchant: Mapped[Merchant] = relationship()
+    stations: Mapped[list["Node"]] = relationship(secondary="offer_stations", order_by="Node.path")  # noqa: F821
+
+    __table_args__ = (
+        sa.CheckConstraint("price > 0", name="price_positive"),
+        sa.CheckConstraint("stock IS NULL OR stock >= reserved", name="stock_covers_reserved"),
+        sa.CheckConstraint("reserved >= 0", name="reserved_non_negative"),
+        sa.CheckConstraint("monthly_limit IS NULL OR monthly_limit > 0", name="limit_positive"),
+        sa.CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_to > valid_from", name="valid_window"),
+    )
+
+
+offer_stations = sa.Table(
+    "offer_stations",  # which stations' volunteers may use an offer; none: all the merchant's paired stations
+    db.metadata,
+    sa.Column("offer_id", sa.ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("station_id", sa.ForeignKey("nodes.id"), primary_key=True),
+)
 
 
 register_constraint("uq_merchants_licence_no", "licence_no")

@@ -1,24 +1,39 @@
-"""文明商户 registration and staff accounts."""
+"""文明商户: application, approval and pairing with stations (结对), staff accounts, offers."""
 import re
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from volunteer_hub.core import audit
-from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
-from volunteer_hub.core.permissions import is_centre_admin
+from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from volunteer_hub.core.permissions import is_centre_admin, is_global_admin
 from volunteer_hub.core.validators import is_mainland_mobile, normalise_phone
+from volunteer_hub.credits.services import to_units
 from volunteer_hub.extensions import db
-from volunteer_hub.merchants.models import Merchant
+from volunteer_hub.merchants.models import Merchant, Offer, merchant_stations
 from volunteer_hub.nodes.models import Node, NodeKind
+from volunteer_hub.people import services as people
 from volunteer_hub.people.models import Grant, Role, User
 
 _LICENCE = re.compile(r"^[0-9A-Z]{8,32}$")
 
 
+def get_merchant(merchant_id: int) -> Merchant:
+    merchant = db.session.get(Merchant, merchant_id)
+    if merchant is None:
+        raise NotFound(_("No such merchant: %(id)s.", id=merchant_id))
+    return merchant
+
+
+def is_staff(user, merchant: Merchant) -> bool:
+    return any(g.role == Role.MERCHANT_STAFF and g.merchant_id == merchant.id for g in getattr(user, "grants", []))
+
+
 def register_merchant(actor, *, centre: Node, name: str, address: str, contact_phone: str,
-                      licence_no: str) -> Merchant:
-    """A merchant's application to a centre; it starts as pending until a centre admin approves it."""
+                      licence_no: str, owner: User | None = None) -> Merchant:
+    """A merchant's application to a centre; pending until a centre admin approves and pairs it."""
     contact_phone = normalise_phone(contact_phone)
     licence_no = (licence_no or "").strip().upper()
     errors: dict[str, list[str]] = {}
@@ -35,14 +50,41 @@ def register_merchant(actor, *, centre: Node, name: str, address: str, contact_p
     if db.session.scalar(sa.select(Merchant.id).where(Merchant.licence_no == licence_no)):
         raise Conflict(_("This licence number is already registered."), {"licence_no": [_("Already in use.")]})
     merchant = Merchant(centre=centre, name=name.strip(), address=(address or "").strip(),
-                        contact_phone=contact_phone, licence_no=licence_no)
+                        contact_phone=contact_phone, licence_no=licence_no, owner_id=getattr(owner, "id", None))
     db.session.add(merchant)
     db.session.flush()
+    if owner is not None:
+        _grant_staff(actor, merchant, owner)
     audit.record(actor, "merchant.apply", merchant, name=merchant.name)
     return merchant
 
 
-def add_staff(actor, merchant: Merchant, user: User) -> Grant:
+def approve(actor, merchant: Merchant, station_ids: list[int]) -> Merchant:
+    """中心管理员 approves a pending merchant and pairs it with stations of the centre (结对)."""
+    if not is_centre_admin(actor, merchant.centre):
+        raise Forbidden(_("Only an administrator of %(centre)s can approve merchants.", centre=merchant.centre.name))
+    if merchant.status != "pending":
+        raise Conflict(_("Only a pending merchant can be approved (it is %(status)s).", status=merchant.status))
+    stations = _stations_of_centre(merchant.centre, station_ids)
+    merchant.status = "approved"
+    merchant.stations = stations
+    audit.record(actor, "merchant.approve", merchant, station_ids=[s.id for s in stations])
+    db.session.flush()
+    return merchant
+
+
+def _stations_of_centre(centre: Node, station_ids: list[int]) -> list[Node]:
+    stations = db.session.scalars(sa.select(Node).where(Node.id.in_(station_ids or [-1]))).all()
+    if (not stations or len(stations) != len(set(station_ids))
+            or any(s.kind != NodeKind.STATION or s.centre_id != centre.id for s in stations)):
+        message = _("Choose one or more stations of %(centre)s.", centre=centre.name)
+        raise ValidationFailed(message, {"station_ids": [message]})
+    return stations
+
+
+def _grant_staff(actor, merchant: Merchant, user: User) -> Grant:
+    if is_staff(user, merchant):
+        raise Conflict(_("%(name)s already works for this merchant.", name=user.name))
     grant = Grant(user=user, role=Role.MERCHANT_STAFF, merchant_id=merchant.id,
                   granted_by_id=getattr(actor, "id", None))
     db.session.add(grant)
@@ -51,13 +93,80 @@ def add_staff(actor, merchant: Merchant, user: User) -> Grant:
     return grant
 
 
-def approve(actor, merchant: Merchant) -> Merchant:
-    """中心管理员 approves a pending merchant of their centre."""
-    if not is_centre_admin(actor, merchant.centre):
-        raise Forbidden(_("Only an administrator of %(centre)s can approve merchants.", centre=merchant.centre.name))
-    if merchant.status != "pending":
-        raise Conflict(_("Only a pending merchant can be approved (it is %(status)s).", status=merchant.status))
-    merchant.status = "approved"
-    audit.record(actor, "merchant.approve", merchant)
+def add_staff(actor, merchant: Merchant, *, name: str, phone: str, password: str) -> User:
+    """店员账号: by the centre admin or the merchant's owner. An existing account is bound as it is."""
+    if not (is_centre_admin(actor, merchant.centre) or getattr(actor, "id", None) == merchant.owner_id):
+        raise Forbidden(_("Only the merchant's owner or a centre administrator can add staff."))
+    user = people.find_by_phone(phone) or people.create_user(name=name, phone=phone, password=password)
+    _grant_staff(actor, merchant, user)
+    return user
+
+
+def list_merchants(user):
+    """Volunteers: approved merchants paired with their station; staff: their own; admins: their centre's."""
+    query = sa.select(Merchant).order_by(Merchant.name)
+    if is_global_admin(user):
+        return query
+    admin_centres = [g.node_id for g in user.grants if g.role == Role.ADMIN and g.node_id]
+    staff_of = [g.merchant_id for g in user.grants if g.role == Role.MERCHANT_STAFF]
+    visible = [Merchant.centre_id.in_(admin_centres), Merchant.id.in_(staff_of)]
+    if user.profile is not None:
+        paired = sa.select(merchant_stations.c.merchant_id).where(
+            merchant_stations.c.station_id == user.profile.home_station_id)
+        visible.append(sa.and_(Merchant.status == "approved", Merchant.id.in_(paired)))
+    return query.where(sa.or_(*visible))
+
+
+# --- offers -------------------------------------------------------------------------------------
+
+def create_offer(actor, merchant: Merchant, *, title: str, price, description: str = "", stock: int | None = None,
+                 monthly_limit: int | None = None, valid_from: datetime | None = None,
+                 valid_to: datetime | None = None, station_ids: list[int] | None = None) -> Offer:
+    """物品/服务: merchant staff manage their own merchant's offers only."""
+    if not is_staff(actor, merchant):
+        raise Forbidden(_("Only staff of %(merchant)s can manage its offers.", merchant=merchant.name))
+    if merchant.status != "approved":
+        raise Conflict(_("The merchant is not approved yet."))
+    errors: dict[str, list[str]] = {}
+    if not title or not title.strip() or len(title.strip()) > 100:
+        errors["title"] = [_("Title is 1-100 characters.")]
+    units = to_units(price)
+    if units <= 0:
+        errors["price"] = [_("The price is at least half a credit.")]
+    if stock is not None and stock < 0:
+        errors["stock"] = [_("Stock cannot be negative.")]
+    if monthly_limit is not None and monthly_limit < 1:
+        errors["monthly_limit"] = [_("The monthly limit is at least 1.")]
+    if valid_from and valid_to and valid_to <= valid_from:
+        errors["valid_to"] = [_("The end must be after the start.")]
+    paired = {s.id for s in merchant.stations}
+    if station_ids and not set(station_ids) <= paired:
+        errors["station_ids"] = [_("Offers can only be for stations paired with the merchant.")]
+    if errors:
+        raise ValidationFailed(_("The offer is not valid."), errors)
+    offer = Offer(merchant=merchant, title=title.strip(), description=description or "", price=units, stock=stock,
+                  monthly_limit=monthly_limit, valid_from=valid_from, valid_to=valid_to,
+                  stations=[s for s in merchant.stations if s.id in set(station_ids or [])])
+    db.session.add(offer)
     db.session.flush()
-    return merchant
+    audit.record(actor, "offer.create", offer, title=offer.title, price=units)
+    return offer
+
+
+def offer_open_to(offer: Offer, user, now: datetime | None = None) -> bool:
+    """Whether a volunteer may use an offer now: active, in its window, for their station."""
+    now = now or utcnow()
+    if not offer.active or offer.merchant.status != "approved" or user.profile is None:
+        return False
+    if (offer.valid_from and now < offer.valid_from) or (offer.valid_to and now >= offer.valid_to):
+        return False
+    stations = offer.stations or offer.merchant.stations
+    return user.profile.home_station_id in {s.id for s in stations}
+
+
+def list_offers(merchant: Merchant, user) -> list[Offer]:
+    offers = db.session.scalars(sa.select(Offer).where(Offer.merchant_id == merchant.id)
+                                .order_by(Offer.created_at.desc())).all()
+    if is_staff(user, merchant) or is_centre_admin(user, merchant.centre):
+        return offers
+    return [offer for offer in offers if offer_open_to(offer, user)]

@@ -1,0 +1,68 @@
+import marshmallow as ma
+
+from volunteer_hub.credits.services import to_credits
+
+
+class MerchantIn(ma.Schema):
+    name = ma.fields.String(required=True)
+    address = ma.fields.String(load_default="")
+    contact_phone = ma.fields.String(required=True)
+    licence_no = ma.fields.String(required=True, metadata={"description": "统一社会信用代码"})
+    centre_id = ma.fields.Integer(load_default=None, allow_none=True,
+                                  metadata={"description": "defaults to the centre of the applicant's home station"})
+
+
+class MerchantOut(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    address = ma.fields.String()
+    centre_id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"enum": ["pending", "approved", "suspended"]})
+    station_ids = ma.fields.Pluck("StationRef", "id", many=True, attribute="stations")
+
+
+class StationRef(ma.Schema):
+    id = ma.fields.Integer()
+
+
+class PairingIn(ma.Schema):
+    station_ids = ma.fields.List(ma.fields.Integer(), required=True)
+
+
+class StaffIn(ma.Schema):
+    name = ma.fields.String(required=True)
+    phone = ma.fields.String(required=True)
+    password = ma.fields.String(required=True, load_only=True)
+
+
+class StaffOut(ma.Schema):
+    user_id = ma.fields.Integer(attribute="id")
+    name = ma.fields.String()
+    merchant_id = ma.fields.Integer()
+
+
+class OfferIn(ma.Schema):
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(load_default="")
+    price = ma.fields.Decimal(required=True, as_string=False, metadata={"description": "credits, in halves"})
+    stock = ma.fields.Integer(load_default=None, allow_none=True, metadata={"description": "empty: unlimited"})
+    monthly_limit = ma.fields.Integer(load_default=None, allow_none=True,
+                                      metadata={"description": "vouchers per volunteer per month"})
+    valid_from = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    valid_to = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    station_ids = ma.fields.List(ma.fields.Integer(), load_default=list,
+                                 metadata={"description": "empty: every station paired with the merchant"})
+
+
+class OfferOut(ma.Schema):
+    id = ma.fields.Integer()
+    merchant_id = ma.fields.Integer()
+    title = ma.fields.String()
+    description = ma.fields.String()
+    price = ma.fields.Function(lambda offer: to_credits(offer.price))
+    stock = ma.fields.Integer(allow_none=True)
+    available = ma.fields.Function(lambda o: None if o.stock is None else o.stock - o.reserved, allow_none=True)
+    monthly_limit = ma.fields.Integer(allow_none=True)
+    valid_from = ma.fields.DateTime(allow_none=True)
+    valid_to = ma.fields.DateTime(allow_none=True)
+    station_ids = ma.fields.Pluck(StationRef, "id", many=True, attribute="stations")
