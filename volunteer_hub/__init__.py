@@ -64,13 +64,15 @@ def init_blueprints(app: Flask) -> None:
     from volunteer_hub.people import views as people_views
     from volunteer_hub.teams import api as teams_api
     from volunteer_hub.teams import views as teams_views
+    from volunteer_hub.vouchers import api as vouchers_api
+    from volunteer_hub.vouchers import views as vouchers_views
 
     app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
     api.init_app(app)
-    for module in (people_api, nodes_api, teams_api, events_api, checkin_api, credits_api, merchants_api):
+    for module in (people_api, nodes_api, teams_api, events_api, checkin_api, credits_api, merchants_api, vouchers_api):
         csrf.exempt(module.blp)  # bearer tokens, not cookies, authenticate API writes
         api.register_blueprint(module.blp)
-    for module in (people_views, nodes_views, teams_views, events_views, checkin_views):
+    for module in (people_views, nodes_views, teams_views, events_views, checkin_views, vouchers_views):
         app.register_blueprint(module.bp)
 
 

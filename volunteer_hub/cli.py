@@ -45,6 +45,17 @@ def close_checkins():
     click.echo(f"Closed {closed} open check-ins.")
 
 
+@hub.command("expire-vouchers")
+@with_appcontext
+def expire_vouchers():
+    """Expire open vouchers past their 10 minutes and release the credits they hold."""
+    from volunteer_hub.vouchers.services import expire_due
+
+    expired = expire_due()
+    db.session.commit()
+    click.echo(f"Expired {expired} vouchers.")
+
+
 @hub.command("demo")
 @with_appcontext
 def demo():

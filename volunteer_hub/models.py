@@ -7,3 +7,4 @@ from volunteer_hub.merchants.models import Merchant, Offer  # noqa: F401
 from volunteer_hub.nodes.models import Node  # noqa: F401
 from volunteer_hub.people.models import ApiToken, Grant, User, VolunteerProfile  # noqa: F401
 from volunteer_hub.teams.models import Team, TeamMembership  # noqa: F401
+from volunteer_hub.vouchers.models import Voucher, VoucherAttempt  # noqa: F401

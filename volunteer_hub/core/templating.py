@@ -19,4 +19,6 @@ def init_app(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
             "locale": get_locale().language,
             "is_manager": permissions.is_manager(current_user) if current_user.is_authenticated else False,
+            "is_merchant_staff": current_user.is_authenticated
+            and any(g.role == "merchant_staff" for g in current_user.grants),
         }

@@ -107,6 +107,35 @@ def post(kind: TransactionKind, key: str, legs: list[tuple[CreditAccount, int]],
     return db.session.get(CreditTransaction, transaction_id), True
 
 
+# --- holds (open vouchers) ------------------------------------------------------------------
+
+def hold(account: CreditAccount, units: int) -> None:
+    """Reserve credits: the balance stays, the available amount drops. Locks the account row."""
+    held = db.session.execute(
+        sa.update(CreditAccount).where(CreditAccount.id == account.id,
+                                       CreditAccount.balance - CreditAccount.held >= units)
+        .values(held=CreditAccount.held + units).execution_options(synchronize_session=False)).rowcount
+    if not held:
+        raise InsufficientCredits(_("Not enough credits available for this."))
+    db.session.refresh(account)
+
+
+def release(account: CreditAccount, units: int) -> None:
+    db.session.execute(
+        sa.update(CreditAccount).where(CreditAccount.id == account.id, CreditAccount.held >= units)
+        .values(held=CreditAccount.held - units).execution_options(synchronize_session=False))
+    db.session.refresh(account)
+
+
+def redeem(user, merchant, units: int, key: str, memo: str) -> CreditTransaction:
+    """A held amount moves from the volunteer's wallet to the merchant."""
+    account = wallet(user)
+    release(account, units)
+    transaction, _posted = post(TransactionKind.REDEEM, key, [(account, -units), (merchant_account(merchant), units)],
+                                memo=memo)
+    return transaction
+
+
 # --- minting and manual adjustments -------------------------------------------------------------
 
 def units_for(attendance) -> int:

@@ -27,6 +27,13 @@ def get_merchant(merchant_id: int) -> Merchant:
     return merchant
 
 
+def get_offer(offer_id: int) -> Offer:
+    offer = db.session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound(_("No such offer: %(id)s.", id=offer_id))
+    return offer
+
+
 def is_staff(user, merchant: Merchant) -> bool:
     return any(g.role == Role.MERCHANT_STAFF and g.merchant_id == merchant.id for g in getattr(user, "grants", []))
 

@@ -1,0 +1,55 @@
+"""JSON API of vouchers: volunteers make and cancel them, merchant staff look them up and confirm."""
+from flask import request
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from volunteer_hub.core.api import auth_required
+from volunteer_hub.extensions import db
+from volunteer_hub.merchants.services import get_offer
+from volunteer_hub.vouchers import services
+from volunteer_hub.vouchers.schemas import CounterOut, VoucherIn, VoucherOut
+
+blp = Blueprint("vouchers_api", __name__, url_prefix="/api/v1/redemptions", description="兑换券与核销")
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+@blp.route("", methods=["POST"])
+@auth_required
+@blp.arguments(VoucherIn)
+@blp.response(201, VoucherOut)
+def create(data):
+    """兑换: a one-time voucher, valid 10 minutes; it holds the price in your wallet."""
+    voucher = services.create(current_user, get_offer(data["offer_id"]))
+    db.session.commit()
+    return voucher
+
+
+@blp.route("/<int:voucher_id>", methods=["DELETE"])
+@auth_required
+@blp.response(200, VoucherOut)
+def cancel(voucher_id):
+    """Cancel your open voucher; the hold is released."""
+    voucher = services.cancel(current_user, services.get_voucher(voucher_id))
+    db.session.commit()
+    return voucher
+
+
+@blp.route("/<code>", methods=["GET"])
+@auth_required
+@blp.response(200, CounterOut)
+def look_up(code):
+    """Merchant staff: what a code is for (rate-limited; every attempt is logged)."""
+    return services.find_for_counter(current_user, code, client_ip())
+
+
+@blp.route("/<code>/confirm", methods=["POST"])
+@auth_required
+@blp.response(200, CounterOut)
+def confirm(code):
+    """核销: credits move to the merchant and the stock goes down; twice, or at two counters, redeems once."""
+    voucher = services.confirm(current_user, code, client_ip())
+    db.session.commit()
+    return voucher

@@ -1,0 +1,35 @@
+import marshmallow as ma
+from flask import url_for
+
+from volunteer_hub.core.validators import mask_phone
+from volunteer_hub.credits.services import to_credits
+
+
+class VoucherIn(ma.Schema):
+    offer_id = ma.fields.Integer(required=True)
+
+
+class VoucherOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String(metadata={"description": "8 characters, for typing at the counter"})
+    url = ma.fields.Function(lambda v: url_for("vouchers.counter", code=v.code, _external=True),
+                             metadata={"description": "for the merchant to open by scanning the QR code"})
+    offer_id = ma.fields.Integer()
+    title = ma.fields.String(attribute="offer.title")
+    price = ma.fields.Function(lambda v: to_credits(v.price))
+    status = ma.fields.String(metadata={"enum": ["open", "confirmed", "cancelled", "expired"]})
+    expires_at = ma.fields.DateTime()
+
+
+class CounterOut(ma.Schema):
+    """What merchant staff see: the offer and the volunteer's masked name and phone."""
+
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    title = ma.fields.String(attribute="offer.title")
+    price = ma.fields.Function(lambda v: to_credits(v.price))
+    status = ma.fields.String()
+    volunteer = ma.fields.Function(lambda v: v.user.name[0] + "*" * (len(v.user.name) - 1))
+    phone = ma.fields.Function(lambda v: mask_phone(v.user.phone))
+    expires_at = ma.fields.DateTime()
+    confirmed_at = ma.fields.DateTime(allow_none=True)

@@ -1,0 +1,183 @@
+"""Vouchers: create (hold credits, reserve stock), confirm at the counter (redeem once), cancel, expire."""
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.errors import Conflict, DomainError, Forbidden, NotFound
+from volunteer_hub.credits import services as credits
+from volunteer_hub.extensions import db
+from volunteer_hub.merchants.models import Offer
+from volunteer_hub.merchants.services import get_merchant, offer_open_to
+from volunteer_hub.people.models import Role
+from volunteer_hub.vouchers.models import Voucher, VoucherAttempt
+from volunteer_hub.vouchers.models import VoucherStatus as V
+
+VALID_MINUTES = 10
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed at a counter
+FAILURES_PER_ACCOUNT = 10  # wrong codes per merchant account in WINDOW
+FAILURES_PER_IP = 30
+WINDOW = timedelta(minutes=15)
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def _month_start(now: datetime) -> datetime:
+    local = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _update_offer(offer_id: int, *where, **values) -> bool:
+    """A conditional update of an offer's counters; the loaded object is refreshed on next access."""
+    done = db.session.execute(sa.update(Offer).where(Offer.id == offer_id, *where).values(**values)
+                              .execution_options(synchronize_session=False)).rowcount == 1
+    offer = db.session.identity_map.get(db.session.identity_key(Offer, offer_id))
+    if offer is not None:
+        db.session.expire(offer, ["stock", "reserved"])
+    return done
+
+
+def _reserve(offer: Offer) -> bool:
+    return _update_offer(offer.id, sa.or_(Offer.stock.is_(None), Offer.stock - Offer.reserved >= 1),
+                         reserved=Offer.reserved + 1)
+
+
+def create(user, offer: Offer, now: datetime | None = None) -> Voucher:
+    """兑换: hold the price in the wallet and reserve one of the stock, for VALID_MINUTES."""
+    now = now or utcnow()
+    if not offer_open_to(offer, user, now):
+        raise Forbidden(_("This offer is not open to you."))
+    expire_due(now, user=user)
+    account = credits.wallet(user)
+    credits.hold(account, offer.price)  # locks the wallet: this volunteer's vouchers are made one at a time
+    if offer.monthly_limit is not None:
+        used = db.session.scalar(sa.select(sa.func.count()).select_from(Voucher).where(
+            Voucher.user_id == user.id, Voucher.offer_id == offer.id,
+            Voucher.status.in_([V.OPEN, V.CONFIRMED]), Voucher.created_at >= _month_start(now)))
+        if used >= offer.monthly_limit:
+            raise Conflict(_("You have used this offer %(n)s times this month, its limit.", n=used),
+                           code="monthly_limit")
+    if not _reserve(offer):
+        raise Conflict(_("This offer is sold out."), code="sold_out")
+    voucher = Voucher(offer=offer, merchant_id=offer.merchant_id, user=user, code=_new_code(), price=offer.price,
+                      expires_at=now + timedelta(minutes=VALID_MINUTES), created_at=now)
+    db.session.add(voucher)
+    db.session.flush()
+    return voucher
+
+
+def _close(voucher: Voucher, to_status: V, now: datetime, **values) -> bool:
+    """open → another status, conditionally: of concurrent closes exactly one wins."""
+    return db.session.execute(
+        sa.update(Voucher).where(Voucher.id == voucher.id, Voucher.status == V.OPEN)
+        .values(status=to_status, **values).execution_options(synchronize_session=False)).rowcount == 1
+
+
+def _give_back(voucher: Voucher) -> None:
+    credits.release(credits.wallet(voucher.user), voucher.price)
+    _update_offer(voucher.offer_id, reserved=Offer.reserved - 1)
+
+
+def cancel(user, voucher: Voucher, now: datetime | None = None) -> Voucher:
+    if voucher.user_id != user.id:
+        raise NotFound(_("No such voucher."))
+    if not _close(voucher, V.CANCELLED, now or utcnow()):
+        raise Conflict(_("This voucher is already %(status)s.", status=voucher.status))
+    _give_back(voucher)
+    db.session.refresh(voucher)
+    return voucher
+
+
+def expire_due(now: datetime | None = None, user=None) -> int:
+    """Job (and before each new voucher): open vouchers past their time release their hold."""
+    now = now or utcnow()
+    query = sa.select(Voucher).where(Voucher.status == V.OPEN, Voucher.expires_at <= now)
+    if user is not None:
+        query = query.where(Voucher.user_id == user.id)
+    expired = 0
+    for voucher in db.session.scalars(query).all():
+        if _close(voucher, V.EXPIRED, now):
+            _give_back(voucher)
+            expired += 1
+    return expired
+
+
+def _check_rate(staff, ip: str, now: datetime) -> None:
+    since = now - WINDOW
+    failures = sa.select(sa.func.count()).select_from(VoucherAttempt).where(
+        VoucherAttempt.success.is_(False), VoucherAttempt.created_at >= since)
+    if (db.session.scalar(failures.where(VoucherAttempt.user_id == staff.id)) >= FAILURES_PER_ACCOUNT
+            or db.session.scalar(failures.where(VoucherAttempt.ip == ip)) >= FAILURES_PER_IP):
+        raise RateLimited(_("Too many wrong codes; wait a quarter of an hour and try again."))
+
+
+def _staff_merchant_ids(staff) -> list[int]:
+    return [g.merchant_id for g in staff.grants if g.role == Role.MERCHANT_STAFF]
+
+
+def find_for_counter(staff, code: str, ip: str, now: datetime | None = None) -> Voucher:
+    """Look a code up at a counter: rate-limited, logged, and only this merchant's vouchers."""
+    now = now or utcnow()
+    code = (code or "").strip().upper()[:16]
+    _check_rate(staff, ip, now)
+    voucher = db.session.scalar(sa.select(Voucher).where(
+        Voucher.code == code, Voucher.merchant_id.in_(_staff_merchant_ids(staff) or [-1])))
+    if voucher is None:
+        _log_attempt(staff, ip, code, False, now)
+        raise NotFound(_("No voucher of this merchant has that code."), code="unknown_code")
+    return voucher
+
+
+def _log_attempt(staff, ip: str, code: str, success: bool, now: datetime) -> None:
+    """A failed attempt is logged in its own transaction: it must outlive the request's rollback.
+
+    Call it before the request writes anything (SQLite would wait for the request's own lock).
+    """
+    with db.engine.begin() as connection:
+        connection.execute(sa.insert(VoucherAttempt).values(user_id=staff.id, ip=ip, code=code, success=success,
+                                                            created_at=now))
+
+
+def confirm(staff, code: str, ip: str, now: datetime | None = None) -> Voucher:
+    """核销: the merchant confirms; credits move from wallet to merchant and the stock goes down, once."""
+    now = now or utcnow()
+    voucher = find_for_counter(staff, code, ip, now)
+    if voucher.status == V.OPEN and voucher.expires_at <= now:
+        # The hold is released by expire_due (the job, or the volunteer's next voucher or wallet view).
+        raise Conflict(_("This voucher expired at %(t)s.", t=voucher.expires_at.isoformat()), code="expired")
+    if not _close(voucher, V.CONFIRMED, now, confirmed_at=now, confirmed_by_id=staff.id):
+        db.session.refresh(voucher)
+        raise Conflict(_("This voucher is already %(status)s.", status=voucher.status), code="not_open")
+    credits.redeem(voucher.user, get_merchant(voucher.merchant_id), voucher.price, f"redeem:voucher:{voucher.id}",
+                   memo=voucher.offer.title)
+    # An unlimited offer's stock is NULL and stays NULL.
+    _update_offer(voucher.offer_id, reserved=Offer.reserved - 1, stock=Offer.stock - 1)
+    db.session.add(VoucherAttempt(user_id=staff.id, ip=ip, code=voucher.code, success=True, created_at=now))
+    db.session.refresh(voucher)
+    return voucher
+
+
+def confirmed_today(merchant_ids: list[int], now: datetime | None = None) -> list[Voucher]:
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    start = (now or utcnow()).astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    return db.session.scalars(sa.select(Voucher).where(
+        Voucher.merchant_id.in_(merchant_ids), Voucher.status == V.CONFIRMED, Voucher.confirmed_at >= start)
+        .order_by(Voucher.confirmed_at.desc())).all()
+
+
+def get_voucher(voucher_id: int) -> Voucher:
+    voucher = db.session.get(Voucher, voucher_id)
+    if voucher is None:
+        raise NotFound(_("No such voucher."))
+    return voucher

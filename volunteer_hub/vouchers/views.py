@@ -1,0 +1,89 @@
+"""Pages: a volunteer's offers and voucher (QR and code); the merchant's counter and console."""
+import base64
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from volunteer_hub.checkin import qr
+from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.extensions import db
+from volunteer_hub.merchants import services as merchants
+from volunteer_hub.vouchers import services
+from volunteer_hub.vouchers.api import client_ip
+
+bp = Blueprint("vouchers", __name__)
+
+
+@bp.route("/offers")
+@login_required
+def offers():
+    """兑换: offers of the merchants paired with my station."""
+    shops = db.session.scalars(merchants.list_merchants(current_user)).all()
+    listing = [(shop, merchants.list_offers(shop, current_user)) for shop in shops if shop.status == "approved"]
+    return render_template("vouchers/offers.html", listing=listing, action_form=ActionForm())
+
+
+@bp.route("/offers/<int:offer_id>/redeem", methods=["POST"])
+@login_required
+def redeem(offer_id):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ok, voucher = commit(lambda: services.create(current_user, merchants.get_offer(offer_id)))
+    if not ok:
+        return redirect(url_for("vouchers.offers"))
+    return redirect(url_for("vouchers.voucher", voucher_id=voucher.id))
+
+
+@bp.route("/vouchers/<int:voucher_id>")
+@login_required
+def voucher(voucher_id):
+    item = services.get_voucher(voucher_id)
+    if item.user_id != current_user.id:
+        abort(404)
+    url = url_for("vouchers.counter", code=item.code, _external=True)
+    return render_template("vouchers/voucher.html", voucher=item, action_form=ActionForm(),
+                           qr_png=base64.b64encode(qr.png(url, box_size=8)).decode())
+
+
+@bp.route("/vouchers/<int:voucher_id>/cancel", methods=["POST"])
+@login_required
+def cancel(voucher_id):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ok, _item = commit(lambda: services.cancel(current_user, services.get_voucher(voucher_id)))
+    if ok:
+        flash(_("The voucher is cancelled; your credits are available again."), "success")
+    return redirect(url_for("vouchers.offers"))
+
+
+@bp.route("/r/<code>", methods=["GET", "POST"])
+@login_required
+def counter(code):
+    """Merchant staff scan a voucher's QR code (or type its code on the console) and confirm it."""
+    form = ActionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        ok, item = commit(lambda: services.confirm(current_user, code, client_ip()))
+        if ok:
+            flash(_("Redeemed: %(title)s, %(price)s credits.", title=item.offer.title, price=item.price / 2), "success")
+            return redirect(url_for("vouchers.console"))
+        return redirect(url_for("vouchers.counter", code=code))
+    ok, item = commit(lambda: services.find_for_counter(current_user, code, client_ip()))
+    if not ok:
+        return redirect(url_for("vouchers.console"))
+    return render_template("vouchers/counter.html", voucher=item, form=form, now=utcnow())
+
+
+@bp.route("/merchant", methods=["GET", "POST"])
+@login_required
+def console():
+    """商户核销台: type a code; today's redemptions."""
+    staff_of = [g.merchant_id for g in current_user.grants if g.role == "merchant_staff"]
+    if not staff_of:
+        abort(403)
+    if request.method == "POST":
+        code = (request.form.get("code") or "").strip().upper()
+        if code:
+            return redirect(url_for("vouchers.counter", code=code))
+    return render_template("vouchers/console.html", today=services.confirmed_today(staff_of))
