@@ -55,6 +55,7 @@ def init_blueprints(app: Flask) -> None:
     from volunteer_hub.checkin import views as checkin_views
     from volunteer_hub.core.api import SPEC_OPTIONS
     from volunteer_hub.credits import api as credits_api
+    from volunteer_hub.credits import views as credits_views
     from volunteer_hub.events import api as events_api
     from volunteer_hub.events import views as events_views
     from volunteer_hub.merchants import api as merchants_api
@@ -72,7 +73,7 @@ def init_blueprints(app: Flask) -> None:
     for module in (people_api, nodes_api, teams_api, events_api, checkin_api, credits_api, merchants_api, vouchers_api):
         csrf.exempt(module.blp)  # bearer tokens, not cookies, authenticate API writes
         api.register_blueprint(module.blp)
-    for module in (people_views, nodes_views, teams_views, events_views, checkin_views, vouchers_views):
+    for module in (people_views, nodes_views, teams_views, events_views, checkin_views, vouchers_views, credits_views):
         app.register_blueprint(module.bp)
 
 

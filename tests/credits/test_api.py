@@ -64,3 +64,22 @@ def test_wallet_on_my_hours_page(world, client):
     login(client, world.volunteer)
     page = text(client.get("/me/hours"))
     assert ">4.0<" in page and "+4" in page and "表彰" in page
+
+
+def test_centre_report_and_chart(world, saturday, client):
+    from tests.test_pages import login, text
+
+    checkin.manual_entry(world.s1_manager, saturday, phone=world.volunteer.phone, checked_in_at=saturday.starts_at,
+                         checked_out_at=saturday.ends_at, reason="补录")
+    checkin.approve(world.s1_manager, saturday, "all")
+    db.session.commit()
+    report = credits.centre_report(world.centre, months=3)
+    assert len(report["labels"]) == 3 and report["series"]["minted"][-1] == 3.0
+    assert report["outstanding"] == 3.0
+    assert {"name": world.s1.name, "outstanding": 3.0, "wallets": 1, "minted": 3.0} in report["stations"]
+    login(client, world.s1_manager)
+    assert client.get(f"/centres/{world.centre.id}/credits").status_code == 403
+    client.post("/logout")
+    login(client, world.centre_admin)
+    page = text(client.get(f"/centres/{world.centre.id}/credits"))
+    assert "<svg" in page and 'role="img"' in page and world.s1.name in page

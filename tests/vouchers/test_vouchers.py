@@ -174,3 +174,25 @@ def test_voucher_pages_end_to_end(world, haircut, app):
     assert volunteer.get("/merchant").status_code == 403
     db.session.expire_all()
     assert credits.wallet_summary(world.volunteer)["balance"] == 7
+
+
+def test_monthly_settlement_page_and_csv(world, haircut, app):
+    from tests.test_pages import login, text
+
+    for _ in range(2):
+        voucher = services.create(world.volunteer, haircut)
+        services.confirm(owner_of(haircut), voucher.code, IP)
+    db.session.commit()
+    summary = services.settlement(haircut.merchant)
+    assert summary["total_units"] == 20 and summary["offers"] == [{"title": "理发一次", "count": 2, "units": 20}]
+    staff = login(app.test_client(), owner_of(haircut))
+    page = text(staff.get(f"/merchants/{haircut.merchant_id}/settlement"))
+    assert "理发一次" in page and ">10.0<" in page
+    csv_text = staff.get(f"/merchants/{haircut.merchant_id}/settlement.csv").get_data(as_text=True)
+    assert csv_text.startswith("\ufeffconfirmed_at") and csv_text.count("理发一次") == 2 and "志**甲" in csv_text
+    assert "total,,,10.0" in csv_text
+    assert staff.get(f"/merchants/{haircut.merchant_id}/settlement?month=2026-13").status_code == 422
+    outsider = login(app.test_client(), world.volunteer)
+    assert outsider.get(f"/merchants/{haircut.merchant_id}/settlement").status_code == 403
+    admin = login(app.test_client(), world.centre_admin)
+    assert admin.get(f"/merchants/{haircut.merchant_id}/settlement.csv").status_code == 200

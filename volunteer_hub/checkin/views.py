@@ -14,6 +14,7 @@ from volunteer_hub.checkin.forms import ManualForm, ScanForm
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import DomainError
 from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.core.validators import mask_name
 from volunteer_hub.credits import services as credits
 from volunteer_hub.events.services import get_service_day, require_run, upcoming_signups
 from volunteer_hub.extensions import db
@@ -158,12 +159,5 @@ def verify(token):
     except (BadSignature, DomainError):
         abort(404)
     context = _record_context(user)
-    return render_template("checkin/verify.html", masked_name=_mask_name(user.name), **context)
-
-
-def _mask_name(name: str) -> str:
-    """王小华 → 王*华, 王华 → 王*."""
-    if len(name) <= 2:
-        return name[0] + "*" * (len(name) - 1)
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+    return render_template("checkin/verify.html", masked_name=mask_name(user.name), **context)
 

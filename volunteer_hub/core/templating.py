@@ -4,7 +4,7 @@ from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
 from volunteer_hub.core import permissions
-from volunteer_hub.core.validators import mask_phone
+from volunteer_hub.core.validators import mask_name, mask_phone
 
 
 def init_app(app: Flask) -> None:
@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["mask_name"] = mask_name
 
     @app.context_processor
     def globals_for_pages():

@@ -52,6 +52,13 @@ def mask_id_number(value: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def mask_name(name: str) -> str:
+    """王小华 → 王*华, 王华 → 王*."""
+    if len(name) <= 2:
+        return name[:1] + "*" * (len(name) - 1)
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def mask_phone(value: str) -> str:
     """``13812345678`` → ``138****5678``."""
     return value[:3] + "****" + value[-4:] if len(value) == 11 else "****"

@@ -3,9 +3,12 @@
 Only this module writes ledger rows; other features call it (approval mints here).
 """
 import uuid
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from volunteer_hub.core import audit
@@ -34,17 +37,17 @@ def to_units(credits) -> int:
 
 
 def to_credits(units: int) -> float:
-    return units / UNITS_PER_CREDIT
+    return int(units) / UNITS_PER_CREDIT  # PostgreSQL sums come back as Decimal
 
 
 # --- accounts ---------------------------------------------------------------------------------
 
-def _account(kind: AccountKind, **owner) -> CreditAccount:
+def _account(kind: AccountKind, create: bool = True, **owner) -> CreditAccount | None:
     """The account of ``kind`` for its owner, created on first use (safe against concurrent creation)."""
     (column, value), = owner.items()
     query = sa.select(CreditAccount).where(CreditAccount.kind == kind, getattr(CreditAccount, column) == value)
     account = db.session.scalar(query)
-    if account is None:
+    if account is None and create:
         db.session.execute(insert_ignoring_conflicts(
             CreditAccount, {"kind": kind, column: value, "balance": 0, "held": 0, "created_at": utcnow()}))
         account = db.session.scalar(query)
@@ -190,6 +193,72 @@ def adjust(actor, user, credits, reason: str, *, key: str | None = None) -> Cred
         audit.record(actor, f"credits.{kind}", transaction, user_id=user.id, reason=reason,
                      before=to_credits(before), after=to_credits(account.balance))
     return transaction
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+def _month_of(column):
+    """SQL: the local calendar month (YYYY-MM) of a UTC timestamp column, on PostgreSQL or SQLite."""
+    tz = current_app.config["TIMEZONE"]
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone(tz, column), "YYYY-MM")
+    hours = datetime.now(ZoneInfo(tz)).utcoffset().total_seconds() / 3600  # SQLite: the zone's offset now
+    return sa.func.strftime("%Y-%m", column, f"{hours:+.0f} hours")
+
+
+def centre_report(centre, months: int = 6, now: datetime | None = None) -> dict:
+    """Credits minted, redeemed and expired per month, and per station, for one centre; and what is outstanding."""
+    from volunteer_hub.merchants.models import Merchant
+    from volunteer_hub.nodes.models import Node
+    from volunteer_hub.people.models import VolunteerProfile
+
+    now = now or utcnow()
+    local = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    labels = []
+    year, month = local.year, local.month
+    for _i in range(months):
+        labels.insert(0, f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    # Reading must not create accounts: a report is a GET.
+    issuance = _account(AccountKind.ISSUANCE, create=False, centre_id=centre.id)
+    expiry = _account(AccountKind.EXPIRY, create=False, centre_id=centre.id)
+    merchant_accounts = sa.select(CreditAccount.id).join(Merchant, CreditAccount.merchant_id == Merchant.id) \
+        .where(Merchant.centre_id == centre.id)
+    bucket = _month_of(CreditEntry.created_at).label("month")
+    flows = {
+        "minted": (CreditEntry.account_id == getattr(issuance, "id", None), -1),  # hours and grants, less claw-backs
+        "redeemed": (CreditEntry.account_id.in_(merchant_accounts), 1),
+        "expired": (CreditEntry.account_id == getattr(expiry, "id", None), 1),
+    }
+    series = {}
+    for name, (where, sign) in flows.items():
+        rows = dict(db.session.execute(sa.select(bucket, sa.func.sum(CreditEntry.amount)).where(where)
+                                       .group_by(bucket)).all())
+        series[name] = [sign * to_credits(rows.get(label) or 0) for label in labels]
+    wallets_here = (sa.select(CreditAccount.id)
+                    .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
+                    .join(Node, Node.id == VolunteerProfile.home_station_id)
+                    .where(Node.path.startswith(centre.path, autoescape=True)))
+    outstanding = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(CreditAccount.balance), 0))
+                                    .where(CreditAccount.id.in_(wallets_here)))
+    station = sa.select(Node.name, sa.func.coalesce(sa.func.sum(CreditAccount.balance), 0),
+                        sa.func.count(CreditAccount.id)) \
+        .join(VolunteerProfile, VolunteerProfile.home_station_id == Node.id) \
+        .join(CreditAccount, sa.and_(CreditAccount.user_id == VolunteerProfile.user_id,
+                                     CreditAccount.kind == AccountKind.WALLET)) \
+        .where(Node.path.startswith(centre.path, autoescape=True)).group_by(Node.id, Node.name).order_by(Node.name)
+    minted_by_station = dict(db.session.execute(
+        sa.select(Node.name, sa.func.sum(CreditEntry.amount))
+        .select_from(CreditEntry).join(CreditTransaction)
+        .join(CreditAccount, CreditAccount.id == CreditEntry.account_id)
+        .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
+        .join(Node, Node.id == VolunteerProfile.home_station_id)
+        .where(CreditTransaction.kind == TransactionKind.MINT, Node.path.startswith(centre.path, autoescape=True))
+        .group_by(Node.name)).all())
+    stations = [{"name": name, "outstanding": to_credits(balance), "wallets": count,
+                 "minted": to_credits(minted_by_station.get(name) or 0)}
+                for name, balance, count in db.session.execute(station).all()]
+    return {"labels": labels, "series": series, "outstanding": to_credits(outstanding), "stations": stations}
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from flask import url_for
 
-from volunteer_hub.core.validators import mask_phone
+from volunteer_hub.core.validators import mask_name, mask_phone
 from volunteer_hub.credits.services import to_credits
 
 
@@ -29,7 +29,7 @@ class CounterOut(ma.Schema):
     title = ma.fields.String(attribute="offer.title")
     price = ma.fields.Function(lambda v: to_credits(v.price))
     status = ma.fields.String()
-    volunteer = ma.fields.Function(lambda v: v.user.name[0] + "*" * (len(v.user.name) - 1))
+    volunteer = ma.fields.Function(lambda v: mask_name(v.user.name))
     phone = ma.fields.Function(lambda v: mask_phone(v.user.phone))
     expires_at = ma.fields.DateTime()
     confirmed_at = ma.fields.DateTime(allow_none=True)

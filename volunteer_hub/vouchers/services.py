@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from volunteer_hub.core.db import utcnow
-from volunteer_hub.core.errors import Conflict, DomainError, Forbidden, NotFound
+from volunteer_hub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.credits import services as credits
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants.models import Offer
@@ -174,6 +174,37 @@ def confirmed_today(merchant_ids: list[int], now: datetime | None = None) -> lis
     return db.session.scalars(sa.select(Voucher).where(
         Voucher.merchant_id.in_(merchant_ids), Voucher.status == V.CONFIRMED, Voucher.confirmed_at >= start)
         .order_by(Voucher.confirmed_at.desc())).all()
+
+
+def month_bounds(month: str | None, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """``"2026-11"`` (default: this month) → its start and the next month's start, in local time."""
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    if month:
+        try:
+            start = datetime.strptime(month, "%Y-%m").replace(tzinfo=tz)
+        except ValueError:
+            raise ValidationFailed(_("Give the month as YYYY-MM."), {"month": [_("Give the month as YYYY-MM.")]}) \
+                from None
+    else:
+        start = _month_start(now or utcnow())
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def settlement(merchant, month: str | None = None) -> dict:
+    """月结: a merchant's confirmed vouchers in a month, with totals per offer."""
+    start, end = month_bounds(month)
+    vouchers = db.session.scalars(sa.select(Voucher).where(
+        Voucher.merchant_id == merchant.id, Voucher.status == V.CONFIRMED,
+        Voucher.confirmed_at >= start, Voucher.confirmed_at < end).order_by(Voucher.confirmed_at)).all()
+    per_offer: dict[int, dict] = {}
+    for voucher in vouchers:
+        row = per_offer.setdefault(voucher.offer_id, {"title": voucher.offer.title, "count": 0, "units": 0})
+        row["count"] += 1
+        row["units"] += voucher.price
+    return {"merchant": merchant, "month": start.strftime("%Y-%m"), "vouchers": vouchers,
+            "offers": sorted(per_offer.values(), key=lambda r: -r["units"]),
+            "total_units": sum(v.price for v in vouchers)}
 
 
 def get_voucher(voucher_id: int) -> Voucher:

@@ -1,13 +1,18 @@
 """Pages: a volunteer's offers and voucher (QR and code); the merchant's counter and console."""
 import base64
+import csv
+import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from volunteer_hub.checkin import qr
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.core.permissions import is_centre_admin
+from volunteer_hub.core.timefields import local_tz
+from volunteer_hub.core.validators import mask_name
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
 from volunteer_hub.vouchers import services
@@ -75,6 +80,37 @@ def counter(code):
     return render_template("vouchers/counter.html", voucher=item, form=form, now=utcnow())
 
 
+def _settlement_for(merchant_id: int, month: str | None):
+    merchant = merchants.get_merchant(merchant_id)
+    if not (merchants.is_staff(current_user, merchant) or is_centre_admin(current_user, merchant.centre)):
+        abort(403)
+    return services.settlement(merchant, month)
+
+
+@bp.route("/merchants/<int:merchant_id>/settlement")
+@login_required
+def settlement(merchant_id):
+    """月结对账单: the page."""
+    return render_template("vouchers/settlement.html", s=_settlement_for(merchant_id, request.args.get("month")))
+
+
+@bp.route("/merchants/<int:merchant_id>/settlement.csv")
+@login_required
+def settlement_csv(merchant_id):
+    """月结对账单: CSV for the merchant's books (UTF-8 with BOM so that spreadsheet programs read Chinese)."""
+    s = _settlement_for(merchant_id, request.args.get("month"))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["confirmed_at", "code", "offer", "credits", "volunteer"])
+    for v in s["vouchers"]:
+        writer.writerow([v.confirmed_at.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M"), v.code, v.offer.title,
+                         v.price / 2, mask_name(v.user.name)])
+    writer.writerow(["total", "", "", s["total_units"] / 2, ""])
+    filename = f"settlement-{s['merchant'].id}-{s['month']}.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
 @bp.route("/merchant", methods=["GET", "POST"])
 @login_required
 def console():
@@ -86,4 +122,5 @@ def console():
         code = (request.form.get("code") or "").strip().upper()
         if code:
             return redirect(url_for("vouchers.counter", code=code))
-    return render_template("vouchers/console.html", today=services.confirmed_today(staff_of))
+    return render_template("vouchers/console.html", today=services.confirmed_today(staff_of),
+                           merchants=[merchants.get_merchant(m) for m in staff_of])
