@@ -58,6 +58,7 @@ test: dev-install postgres
 # Performance figures (not part of `make test`): gunicorn + PostgreSQL on loopback, pgbench as the ceiling.
 bench: dev-install postgres
 	$(BIN)/python -m benchmarks.checkin
+	$(BIN)/python -m benchmarks.redeem
 
 # Refresh the committed OpenAPI snapshot after a deliberate API change.
 openapi: install
