@@ -1,5 +1,6 @@
 import sqlalchemy as sa
 
+from volunteer_hub.checkin.models import Attendance
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants.models import Merchant
 from volunteer_hub.nodes.models import Node
@@ -33,6 +34,9 @@ def test_demo_is_complete_and_idempotent(app):
     counts = {kind: count(Node, Node.kind == kind) for kind in ("centre", "institute", "station")}
     assert counts == {"centre": 1, "institute": 2, "station": 4}
     assert (count(Team), count(VolunteerProfile), count(Merchant, Merchant.status == "approved")) == (3, 30, 2)
+    from volunteer_hub.credits.services import ledger_problems
+
+    assert count(Attendance, Attendance.approved_at.is_not(None)) == 8 and ledger_problems() == []
     second = runner.invoke(args=["hub", "demo"])
     assert second.exit_code == 0 and "nothing changed" in second.output
     assert count(VolunteerProfile) == 30

@@ -1,6 +1,13 @@
 """The demo data set: one centre, 2 institutes, 4 stations, 3 teams, 30 volunteers, 2 merchants."""
-import sqlalchemy as sa
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+from flask import current_app
+
+from volunteer_hub.checkin import services as checkin
+from volunteer_hub.core.db import utcnow
+from volunteer_hub.events import services as events
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
 from volunteer_hub.nodes import services as nodes
@@ -83,4 +90,19 @@ def load_demo() -> tuple[bool, list[tuple[str, str, str]]]:
             merchants.add_staff(admin, merchant, name="江城店员", phone="13900000020", password=PASSWORD)
         clerk = owner or people.find_by_phone("13900000020")
         merchants.create_offer(clerk, merchant, title=offer, price=price, stock=50, monthly_limit=2)
+    _last_saturday(manager, stations[0], volunteers[0:30:4])
     return True, logins
+
+
+def _last_saturday(manager, station, attendees) -> None:
+    """A past service day with approved hours: the demo volunteers have hours and 文明良票 to redeem."""
+    today = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).replace(
+        hour=8, minute=30, second=0, microsecond=0)
+    start = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
+    day = events.create_service_day(manager, node_id=station.id, title="环境美化日", starts_at=start,
+                                    ends_at=start + timedelta(hours=3), capacity=30, credits_per_hour=2,
+                                    now=start - timedelta(days=1))
+    for volunteer in attendees:
+        checkin.manual_entry(manager, day, phone=volunteer.phone, checked_in_at=start,
+                             checked_out_at=start + timedelta(hours=3), reason="演示数据")
+    checkin.approve(manager, day, "all")
