@@ -7,12 +7,19 @@ Target (issue 3): at least 40 % of the ceiling and p99 under 100 ms at 32 client
 """
 import argparse
 import asyncio
-import os
 import socket
 from collections import Counter
 from datetime import timedelta
 
-from benchmarks.harness import Gunicorn, percentile, pgbench_insert_tps, run_load, start_cluster
+from benchmarks.harness import (
+    Gunicorn,
+    bulk_volunteers,
+    percentile,
+    pgbench_insert_tps,
+    run_load,
+    seeded_app,
+    start_cluster,
+)
 
 
 def free_port() -> int:
@@ -22,38 +29,20 @@ def free_port() -> int:
 
 
 def seed(database_url: str, volunteers: int) -> tuple[list[str], str, int]:
-    """Migrate, then one station, one service day under way now, ``volunteers`` signed up with API tokens."""
-    os.environ["DATABASE_URL"] = database_url
-    from flask_migrate import upgrade
-
-    from volunteer_hub import create_app
+    """One service day under way now, ``volunteers`` signed up with API tokens; returns a poster code."""
     from volunteer_hub.checkin import services as checkin
     from volunteer_hub.core.db import utcnow
     from volunteer_hub.events import services as events
     from volunteer_hub.events.models import ServiceDay, SignUp
     from volunteer_hub.extensions import db
-    from volunteer_hub.nodes import services as nodes
     from volunteer_hub.people import services as people
-    from volunteer_hub.people.models import User, VolunteerProfile
 
-    # Fast hashes for seeding only: the benchmark measures check-in, not password hashing.
-    app = create_app({"SECRET_KEY": "bench-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    with app.app_context():
-        upgrade(directory=str(app.extensions["migrate"].directory))
-        admin = people.create_admin(name="压测管理员", phone="13900000000", password="Bench2026x")
-        centre = nodes.create_node(admin, name="压测中心", kind="centre", code="BENCH")
-        station = nodes.create_node(admin, name="压测实践站", kind="station", parent_id=
-                                    nodes.create_node(admin, name="压测实践所", kind="institute",
-                                                      parent_id=centre.id).id)
+    with seeded_app(database_url) as (admin, _centre, station):
         start = utcnow() - timedelta(minutes=10)
         day = events.create_service_day(admin, node_id=station.id, title="周六志愿服务日", starts_at=start,
                                         ends_at=start + timedelta(hours=3), capacity=volunteers, lat=31.0,
                                         lon=120.0, now=start)
-        password_hash = people.hash_password("Bench2026x")
-        users = [User(name=f"志愿者{i}", phone=f"13{i:09d}", password_hash=password_hash) for i in range(volunteers)]
-        db.session.add_all(users)
-        db.session.flush()
-        db.session.add_all(VolunteerProfile(user_id=u.id, home_station_id=station.id) for u in users)
+        users = bulk_volunteers(station, volunteers)
         db.session.add_all(SignUp(service_day_id=day.id, user_id=u.id, status="confirmed") for u in users)
         db.session.execute(db.update(ServiceDay).where(ServiceDay.id == day.id).values(confirmed_count=volunteers))
         tokens = [people.issue_token(u)[0] for u in users]

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +111,45 @@ async def run_load(base_url: str, jobs: list[tuple[str, str, dict | None, str | 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(concurrency)))
     return latencies, statuses, time.perf_counter() - started
+
+
+@contextmanager
+def seeded_app(database_url: str):
+    """The app on ``database_url``, migrated, with a platform admin and a centre → institute → station.
+
+    Yields (admin, centre, station) inside an app context. Fast password hashes: benchmarks measure
+    check-in and redemption, not hashing.
+    """
+    os.environ["DATABASE_URL"] = database_url
+    from flask_migrate import upgrade
+
+    from volunteer_hub import create_app
+    from volunteer_hub.nodes import services as nodes
+    from volunteer_hub.people import services as people
+
+    app = create_app({"SECRET_KEY": "bench-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        upgrade(directory=str(app.extensions["migrate"].directory))
+        admin = people.create_admin(name="压测管理员", phone="13900000000", password="Bench2026x")
+        centre = nodes.create_node(admin, name="压测中心", kind="centre", code="BENCH")
+        institute = nodes.create_node(admin, name="压测实践所", kind="institute", parent_id=centre.id)
+        station = nodes.create_node(admin, name="压测实践站", kind="station", parent_id=institute.id)
+        yield admin, centre, station
+
+
+def bulk_volunteers(station, count: int) -> list:
+    """``count`` volunteers of ``station``, inserted in bulk (no per-user hashing)."""
+    from volunteer_hub.extensions import db
+    from volunteer_hub.people import services as people
+    from volunteer_hub.people.models import User, VolunteerProfile
+
+    password_hash = people.hash_password("Bench2026x")
+    users = [User(name=f"志愿者{i}", phone=f"13{i:09d}", password_hash=password_hash) for i in range(count)]
+    db.session.add_all(users)
+    db.session.flush()
+    db.session.add_all(VolunteerProfile(user_id=u.id, home_station_id=station.id) for u in users)
+    db.session.flush()
+    return users
 
 
 def percentile(values: list[float], p: float) -> float:

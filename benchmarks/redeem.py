@@ -5,35 +5,30 @@ offer's stock and the merchant's account), every code sent twice, over HTTP agai
 """
 import argparse
 import asyncio
-import os
 import random
 from collections import Counter
 
 from benchmarks.checkin import free_port
-from benchmarks.harness import Gunicorn, percentile, pgbench_insert_tps, run_load, start_cluster
+from benchmarks.harness import (
+    Gunicorn,
+    bulk_volunteers,
+    percentile,
+    pgbench_insert_tps,
+    run_load,
+    seeded_app,
+    start_cluster,
+)
 
 
 def seed(database_url: str, vouchers: int) -> tuple[list[str], list[str]]:
     """One merchant with one offer, ``vouchers`` volunteers each holding an open voucher; staff tokens."""
-    os.environ["DATABASE_URL"] = database_url
-    from flask_migrate import upgrade
-
-    from volunteer_hub import create_app
     from volunteer_hub.credits import services as credits
     from volunteer_hub.extensions import db
     from volunteer_hub.merchants import services as merchants
-    from volunteer_hub.nodes import services as nodes
     from volunteer_hub.people import services as people
-    from volunteer_hub.people.models import User, VolunteerProfile
     from volunteer_hub.vouchers import services as vouchers_service
 
-    app = create_app({"SECRET_KEY": "bench-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    with app.app_context():
-        upgrade(directory=str(app.extensions["migrate"].directory))
-        admin = people.create_admin(name="压测管理员", phone="13900000000", password="Bench2026x")
-        centre = nodes.create_node(admin, name="压测中心", kind="centre", code="BENCH")
-        institute = nodes.create_node(admin, name="压测实践所", kind="institute", parent_id=centre.id)
-        station = nodes.create_node(admin, name="压测实践站", kind="station", parent_id=institute.id)
+    with seeded_app(database_url) as (admin, centre, station):
         owner = people.create_user(name="店主", phone="13900000001", password="Bench2026x")
         shop = merchants.register_merchant(owner, centre=centre, owner=owner, name="压测商户", address="",
                                            contact_phone="13900000001", licence_no="91320509MA1BENCH0X")
@@ -41,14 +36,8 @@ def seed(database_url: str, vouchers: int) -> tuple[list[str], list[str]]:
         offer = merchants.create_offer(owner, shop, title="理发一次", price=5, stock=vouchers)
         staff = [owner] + [merchants.add_staff(owner, shop, name=f"店员{i}", phone=f"1390000010{i}",
                                                password="Bench2026x") for i in range(3)]
-        password_hash = people.hash_password("Bench2026x")
-        users = [User(name=f"志愿者{i}", phone=f"13{i:09d}", password_hash=password_hash) for i in range(vouchers)]
-        db.session.add_all(users)
-        db.session.flush()
-        db.session.add_all(VolunteerProfile(user_id=u.id, home_station_id=station.id) for u in users)
-        db.session.flush()
         codes = []
-        for user in users:
+        for user in bulk_volunteers(station, vouchers):
             credits.adjust(admin, user, 5, "压测")
             codes.append(vouchers_service.create(user, offer).code)
         tokens = [people.issue_token(s)[0] for s in staff]
