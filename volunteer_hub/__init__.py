@@ -1,4 +1,5 @@
 """volunteer_hub — 新时代文明实践中心志愿服务平台."""
+import importlib
 import logging
 import os
 from pathlib import Path
@@ -50,31 +51,20 @@ def init_extensions(app: Flask) -> None:
 
 
 
+# Each feature package has an ``api`` (flask-smorest blueprint ``blp``) and ``views`` (pages, ``bp``).
+FEATURES = ("people", "nodes", "teams", "events", "checkin", "credits", "merchants", "vouchers")
+
+
 def init_blueprints(app: Flask) -> None:
-    from volunteer_hub.checkin import api as checkin_api
-    from volunteer_hub.checkin import views as checkin_views
     from volunteer_hub.core.api import SPEC_OPTIONS
-    from volunteer_hub.credits import api as credits_api
-    from volunteer_hub.credits import views as credits_views
-    from volunteer_hub.events import api as events_api
-    from volunteer_hub.events import views as events_views
-    from volunteer_hub.merchants import api as merchants_api
-    from volunteer_hub.nodes import api as nodes_api
-    from volunteer_hub.nodes import views as nodes_views
-    from volunteer_hub.people import api as people_api
-    from volunteer_hub.people import views as people_views
-    from volunteer_hub.teams import api as teams_api
-    from volunteer_hub.teams import views as teams_views
-    from volunteer_hub.vouchers import api as vouchers_api
-    from volunteer_hub.vouchers import views as vouchers_views
 
     app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
     api.init_app(app)
-    for module in (people_api, nodes_api, teams_api, events_api, checkin_api, credits_api, merchants_api, vouchers_api):
-        csrf.exempt(module.blp)  # bearer tokens, not cookies, authenticate API writes
-        api.register_blueprint(module.blp)
-    for module in (people_views, nodes_views, teams_views, events_views, checkin_views, vouchers_views, credits_views):
-        app.register_blueprint(module.bp)
+    for feature in FEATURES:
+        blp = importlib.import_module(f"volunteer_hub.{feature}.api").blp
+        csrf.exempt(blp)  # bearer tokens, not cookies, authenticate API writes
+        api.register_blueprint(blp)
+        app.register_blueprint(importlib.import_module(f"volunteer_hub.{feature}.views").bp)
 
 
 def init_templates(app: Flask) -> None:

@@ -1,14 +1,42 @@
 """Pages: a centre's 文明良票 report with a chart (centre admins)."""
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, StringField
+from wtforms.validators import DataRequired
 
 from volunteer_hub.core.charts import bar_chart
-from volunteer_hub.core.permissions import is_centre_admin
+from volunteer_hub.core.forms import commit
+from volunteer_hub.core.permissions import is_centre_admin, is_manager
 from volunteer_hub.credits import services
 from volunteer_hub.nodes.services import get_node
+from volunteer_hub.people.services import require_by_phone
 
 bp = Blueprint("credits", __name__)
+
+
+class AdjustForm(FlaskForm):
+    phone = StringField(_l("Volunteer's mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel"})
+    credits = DecimalField(_l("Credits (negative to claw back)"), places=1, validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[DataRequired()], description=_l("Kept in the audit trail."))
+
+
+@bp.route("/credits/adjust", methods=["GET", "POST"])
+@login_required
+def adjust():
+    """手工调整: a manager grants or claws back a volunteer's credits, with a reason."""
+    if not is_manager(current_user):
+        abort(403)
+    form = AdjustForm()
+    if form.validate_on_submit():
+        ok, _t = commit(lambda: services.adjust(current_user, require_by_phone(form.phone.data),
+                                                form.credits.data, form.reason.data), form)
+        if ok:
+            flash(_("The adjustment is recorded."), "success")
+            return redirect(url_for("credits.adjust"))
+    return render_template("credits/adjust.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
 @bp.route("/centres/<int:centre_id>/credits")

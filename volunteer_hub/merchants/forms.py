@@ -1,0 +1,31 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Optional
+
+
+class ApplyForm(FlaskForm):
+    name = StringField(_l("Merchant name"), validators=[DataRequired()])
+    address = StringField(_l("Address"), validators=[Optional()])
+    contact_phone = StringField(_l("Contact phone"), validators=[DataRequired()], render_kw={"inputmode": "tel"})
+    licence_no = StringField(_l("Licence number (统一社会信用代码)"), validators=[DataRequired()])
+    centre_id = SelectField(_l("Practice centre"), coerce=int)
+
+
+class PairingForm(FlaskForm):
+    station_ids = SelectMultipleField(_l("Paired stations (结对)"), coerce=int, validators=[DataRequired()])
+
+
+class StaffForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired()])
+    phone = StringField(_l("Mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel"})
+    password = StringField(_l("Initial password"), validators=[DataRequired()],
+                           description=_l("Used only when the phone has no account yet."))
+
+
+class OfferForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired()])
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+    price = DecimalField(_l("Price in credits"), places=1, validators=[DataRequired()])
+    stock = IntegerField(_l("Stock (empty: unlimited)"), validators=[Optional()])
+    monthly_limit = IntegerField(_l("Per volunteer per month (empty: no limit)"), validators=[Optional()])

@@ -1,0 +1,102 @@
+"""Pages: apply as a merchant; merchants list; a merchant's page (approve and pair, staff, offers)."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from volunteer_hub.core.forms import commit
+from volunteer_hub.core.permissions import is_centre_admin
+from volunteer_hub.extensions import db
+from volunteer_hub.merchants import services
+from volunteer_hub.merchants.forms import ApplyForm, OfferForm, PairingForm, StaffForm
+from volunteer_hub.nodes.models import Node
+from volunteer_hub.nodes.services import get_node, stations_under
+
+bp = Blueprint("merchants", __name__, url_prefix="/merchants")
+
+
+@bp.route("")
+@login_required
+def index():
+    return render_template("merchants/index.html",
+                           merchants=db.session.scalars(services.list_merchants(current_user)).all())
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+@login_required
+def apply():
+    form = ApplyForm()
+    form.centre_id.choices = [(c.id, c.name) for c in db.session.scalars(
+        sa.select(Node).where(Node.parent_id.is_(None)).order_by(Node.code))]
+    if form.validate_on_submit():
+        ok, merchant = commit(lambda: services.register_merchant(
+            current_user, centre=get_node(form.centre_id.data), owner=current_user, name=form.name.data,
+            address=form.address.data or "", contact_phone=form.contact_phone.data,
+            licence_no=form.licence_no.data), form)
+        if ok:
+            flash(_("Your application is sent; the practice centre will review it."), "success")
+            return redirect(url_for("merchants.show", merchant_id=merchant.id))
+    return render_template("merchants/apply.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+def _page(merchant, status=200, **forms):
+    admin = is_centre_admin(current_user, merchant.centre)
+    staff = services.is_staff(current_user, merchant)
+    if not (admin or staff or merchant.status == "approved"):
+        abort(404)
+    pairing = forms.get("pairing") or PairingForm()
+    pairing.station_ids.choices = [(s.id, s.name) for s in stations_under(merchant.centre)]
+    return render_template(
+        "merchants/show.html", merchant=merchant, admin=admin, staff=staff,
+        owner=current_user.id == merchant.owner_id, offers=services.list_offers(merchant, current_user),
+        pairing=pairing, staff_form=forms.get("staff_form") or StaffForm(),
+        offer_form=forms.get("offer_form") or OfferForm()), status
+
+
+@bp.route("/<int:merchant_id>")
+@login_required
+def show(merchant_id):
+    return _page(services.get_merchant(merchant_id))
+
+
+@bp.route("/<int:merchant_id>/approve", methods=["POST"])
+@login_required
+def approve(merchant_id):
+    merchant = services.get_merchant(merchant_id)
+    form = PairingForm()
+    form.station_ids.choices = [(s.id, s.name) for s in stations_under(merchant.centre)]
+    if form.validate_on_submit():
+        ok, _m = commit(lambda: services.approve(current_user, merchant, form.station_ids.data), form)
+        if ok:
+            flash(_("%(name)s is approved and paired.", name=merchant.name), "success")
+            return redirect(url_for("merchants.show", merchant_id=merchant.id))
+    return _page(merchant, 422, pairing=form)
+
+
+@bp.route("/<int:merchant_id>/staff", methods=["POST"])
+@login_required
+def add_staff(merchant_id):
+    merchant = services.get_merchant(merchant_id)
+    form = StaffForm()
+    if form.validate_on_submit():
+        ok, user = commit(lambda: services.add_staff(current_user, merchant, name=form.name.data,
+                                                     phone=form.phone.data, password=form.password.data), form)
+        if ok:
+            flash(_("%(name)s can now use the merchant counter.", name=user.name), "success")
+            return redirect(url_for("merchants.show", merchant_id=merchant.id))
+    return _page(merchant, 422, staff_form=form)
+
+
+@bp.route("/<int:merchant_id>/offers", methods=["POST"])
+@login_required
+def add_offer(merchant_id):
+    merchant = services.get_merchant(merchant_id)
+    form = OfferForm()
+    if form.validate_on_submit():
+        ok, offer = commit(lambda: services.create_offer(
+            current_user, merchant, title=form.title.data, description=form.description.data or "",
+            price=form.price.data, stock=form.stock.data, monthly_limit=form.monthly_limit.data), form)
+        if ok:
+            flash(_("The offer %(title)s is open.", title=offer.title), "success")
+            return redirect(url_for("merchants.show", merchant_id=merchant.id))
+    return _page(merchant, 422, offer_form=form)
