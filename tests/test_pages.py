@@ -180,3 +180,12 @@ def test_forms_require_a_csrf_token(world, csrf_client):
     assert accepted.status_code == 302
     assert csrf_client.post("/logout").status_code == 400  # without a token: not logged out
     assert csrf_client.get("/me").status_code == 200
+
+
+def test_navigation_follows_the_role(world, client, app):
+    volunteer = text(login(app.test_client(), world.volunteer).get("/"))
+    assert 'href="/me/hours"' in volunteer and 'href="/offers"' in volunteer and 'href="/nodes"' not in volunteer
+    manager = text(login(app.test_client(), world.s1_manager).get("/"))
+    assert 'href="/events"' in manager and 'href="/nodes"' in manager and 'href="/me/hours"' not in manager
+    resident = text(login(client, world.outsider).get("/"))
+    assert 'href="/events"' not in resident and 'href="/me/hours"' not in resident
