@@ -1,12 +1,10 @@
 """The demo data set: one centre, 2 institutes, 4 stations, 3 teams, 30 volunteers, 2 merchants."""
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from volunteer_hub.checkin import services as checkin
-from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.events import services as events
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
@@ -96,7 +94,7 @@ def load_demo() -> tuple[bool, list[tuple[str, str, str]]]:
 
 def _last_saturday(manager, station, attendees) -> None:
     """A past service day with approved hours: the demo volunteers have hours and 文明良票 to redeem."""
-    today = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).replace(
+    today = utcnow().astimezone(local_tz()).replace(
         hour=8, minute=30, second=0, microsecond=0)
     start = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
     day = events.create_service_day(manager, node_id=station.id, title="环境美化日", starts_at=start,

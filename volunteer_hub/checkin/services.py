@@ -2,7 +2,6 @@
 import hashlib
 import math
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -12,7 +11,7 @@ from itsdangerous import BadSignature, Signer
 from volunteer_hub.checkin.models import Attendance
 from volunteer_hub.checkin.models import AttendanceStatus as A
 from volunteer_hub.core import audit
-from volunteer_hub.core.db import insert_ignoring_conflicts, utcnow
+from volunteer_hub.core.db import insert_ignoring_conflicts, local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.credits import services as credits
 from volunteer_hub.events.models import ServiceDay, SignUp, SignUpStatus
@@ -84,7 +83,8 @@ def credited_minutes(day: ServiceDay, checked_in: datetime, checked_out: datetim
     return minutes - minutes % day.granularity_minutes
 
 
-def grace(day: ServiceDay) -> timedelta:
+def grace() -> timedelta:
+    """How long after a service day's end check-out stays open; then the job closes open check-ins."""
     return timedelta(minutes=current_app.config["CHECKOUT_GRACE_MINUTES"])
 
 
@@ -134,7 +134,7 @@ def scan(user, token: str, lat: float | None = None, lon: float | None = None,
         raise Conflict(_("This service day is cancelled."))
     if poster and not day.has_geofence:  # the geofence was removed after printing
         raise Forbidden(_("This check-in code is not valid."), code="invalid_code")
-    if now < day.starts_at - timedelta(minutes=EARLY_MINUTES) or now > day.ends_at + grace(day):
+    if now < day.starts_at - timedelta(minutes=EARLY_MINUTES) or now > day.ends_at + grace():
         raise Forbidden(_("Check-in for this service day is closed."), code="outside_window")
     row = attendance_of(day, user)
     if row is None:
@@ -180,7 +180,7 @@ def manual_entry(actor, day: ServiceDay, *, phone: str, checked_in_at: datetime,
         errors["reason"] = [_("Give the reason for the manual entry.")]
     if checked_out_at is not None and checked_out_at < checked_in_at:
         errors["checked_out_at"] = [_("Check-out must be after check-in.")]
-    latest = day.ends_at + grace(day)
+    latest = day.ends_at + grace()
     if not day.starts_at - timedelta(hours=12) <= checked_in_at <= latest or (
             checked_out_at is not None and checked_out_at > latest):
         errors["checked_in_at"] = [_("The times must be around the service day.")]
@@ -217,7 +217,7 @@ def close_forgotten(now: datetime | None = None) -> int:
 
     No hours are invented: the manager sees them flagged and corrects them by hand.
     """
-    cutoff = (now or utcnow()) - timedelta(minutes=current_app.config["CHECKOUT_GRACE_MINUTES"])
+    cutoff = (now or utcnow()) - grace()
     ended = sa.select(ServiceDay.id).where(ServiceDay.ends_at < cutoff)
     return db.session.execute(
         sa.update(Attendance).where(Attendance.status == A.OPEN, Attendance.service_day_id.in_(ended))
@@ -283,7 +283,7 @@ def approved_attendance(user) -> list[Attendance]:
 
 def hours_summary(user, now: datetime | None = None) -> dict:
     """Approved hours, all time and this (local) year, and the star level they give."""
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = local_tz()
     year_start = datetime((now or utcnow()).astimezone(tz).year, 1, 1, tzinfo=tz)
     total = this_year = 0
     for row in approved_attendance(user):

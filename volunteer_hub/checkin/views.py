@@ -127,8 +127,7 @@ def my_hours():
     entries = db.session.scalars(credits.entries_query(wallet["account_id"]).limit(10)).all()
     return render_template("checkin/my_hours.html", summary=services.hours_summary(current_user),
                            wallet=wallet, entries=entries, to_credits=credits.to_credits,
-                           signups=upcoming_signups(current_user), rows=services.my_attendance(current_user),
-                           record_token=_record_serializer().dumps(current_user.id))
+                           signups=upcoming_signups(current_user), rows=services.my_attendance(current_user))
 
 
 def _record_serializer() -> URLSafeSerializer:

@@ -1,7 +1,9 @@
 """Declarative base, naming convention and time helpers shared by every model."""
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 NAMING_CONVENTION = {
@@ -15,6 +17,11 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_tz() -> ZoneInfo:
+    """The centre's time zone (``TIMEZONE``): pages, reports and calendar months use it."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 class UTCDateTime(sa.types.TypeDecorator):

@@ -1,13 +1,9 @@
 """Form fields for local date-times: pages speak the centre's time zone, the database UTC."""
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from wtforms import DateTimeLocalField
 
-
-def local_tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+from volunteer_hub.core.db import local_tz
 
 
 def aware(value: datetime | None) -> datetime | None:

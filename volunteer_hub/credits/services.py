@@ -5,14 +5,12 @@ Only this module writes ledger rows; other features call it (approval mints here
 import uuid
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from volunteer_hub.core import audit
-from volunteer_hub.core.db import insert_ignoring_conflicts, utcnow
+from volunteer_hub.core.db import insert_ignoring_conflicts, local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
 from volunteer_hub.core.permissions import can_manage
 from volunteer_hub.credits.models import (
@@ -199,10 +197,10 @@ def adjust(actor, user, credits, reason: str, *, key: str | None = None) -> Cred
 
 def _month_of(column):
     """SQL: the local calendar month (YYYY-MM) of a UTC timestamp column, on PostgreSQL or SQLite."""
-    tz = current_app.config["TIMEZONE"]
+    tz = local_tz()
     if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone(tz, column), "YYYY-MM")
-    hours = datetime.now(ZoneInfo(tz)).utcoffset().total_seconds() / 3600  # SQLite: the zone's offset now
+        return sa.func.to_char(sa.func.timezone(tz.key, column), "YYYY-MM")
+    hours = datetime.now(tz).utcoffset().total_seconds() / 3600  # SQLite: the zone's offset now
     return sa.func.strftime("%Y-%m", column, f"{hours:+.0f} hours")
 
 
@@ -213,7 +211,7 @@ def centre_report(centre, months: int = 6, now: datetime | None = None) -> dict:
     from volunteer_hub.people.models import VolunteerProfile
 
     now = now or utcnow()
-    local = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    local = now.astimezone(local_tz())
     labels = []
     year, month = local.year, local.month
     for _i in range(months):

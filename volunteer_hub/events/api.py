@@ -8,7 +8,7 @@ from volunteer_hub.core.pagination import page_of
 from volunteer_hub.events import services
 from volunteer_hub.events.schemas import CancelIn, EventQuery, ServiceDayIn, ServiceDayOut, SignUpOut
 from volunteer_hub.extensions import db
-from volunteer_hub.nodes.services import get_node, managed_subtrees
+from volunteer_hub.nodes.services import get_node
 
 blp = Blueprint("events_api", __name__, url_prefix="/api/v1/events", description="服务日与报名")
 
@@ -30,11 +30,8 @@ class Events(MethodView):
         window = {"start": args.get("from_"), "end": args.get("to")}
         if "station" in args:
             query = services.list_service_days(station=get_node(args["station"]), **window)
-        elif current_user.profile is not None:
-            query = services.list_service_days(station=current_user.profile.home_station, **window)
         else:
-            roots = [root for root, _tree in managed_subtrees(current_user)]
-            query = services.list_service_days(roots=roots, **window)
+            query = services.listing_for(current_user, **window)
         return page_of(query, pagination_parameters)
 
     @blp.arguments(ServiceDayIn)

@@ -12,7 +12,7 @@ from volunteer_hub.events.models import ServiceDay, SignUp
 from volunteer_hub.events.models import SignUpStatus as S
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
-from volunteer_hub.nodes.services import get_node, location_errors
+from volunteer_hub.nodes.services import get_node, location_errors, managed_subtrees
 from volunteer_hub.teams.models import Team
 
 DEFAULT_RADIUS_M = 300
@@ -142,6 +142,13 @@ def list_service_days(*, station: Node | None = None, roots: list[Node] | None =
     if end is not None:
         query = query.where(ServiceDay.starts_at <= end)
     return query
+
+
+def listing_for(user, start: datetime | None = None, end: datetime | None = None):
+    """The service days a user sees by default: their station's as a volunteer, else those they manage."""
+    if user.profile is not None:
+        return list_service_days(station=user.profile.home_station, start=start, end=end)
+    return list_service_days(roots=[root for root, _tree in managed_subtrees(user)], start=start, end=end)
 
 
 def signup_of(day: ServiceDay, user) -> SignUp | None:

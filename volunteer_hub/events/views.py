@@ -18,11 +18,7 @@ bp = Blueprint("events", __name__, url_prefix="/events")
 @bp.route("")
 @login_required
 def index():
-    if current_user.profile is not None:
-        query = services.list_service_days(station=current_user.profile.home_station)
-    else:
-        query = services.list_service_days(roots=[root for root, _tree in managed_subtrees(current_user)])
-    page = db.paginate(query, per_page=20, error_out=False)
+    page = db.paginate(services.listing_for(current_user), per_page=20, error_out=False)
     return render_template("events/index.html", page=page, can_create=bool(_creatable(current_user)[0]))
 
 

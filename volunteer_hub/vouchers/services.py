@@ -1,13 +1,11 @@
 """Vouchers: create (hold credits, reserve stock), confirm at the counter (redeem once), cancel, expire."""
 import secrets
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
-from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.credits import services as credits
 from volunteer_hub.extensions import db
@@ -34,7 +32,7 @@ def _new_code() -> str:
 
 
 def _month_start(now: datetime) -> datetime:
-    local = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    local = now.astimezone(local_tz())
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -169,7 +167,7 @@ def confirm(staff, code: str, ip: str, now: datetime | None = None) -> Voucher:
 
 
 def confirmed_today(merchant_ids: list[int], now: datetime | None = None) -> list[Voucher]:
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = local_tz()
     start = (now or utcnow()).astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     return db.session.scalars(sa.select(Voucher).where(
         Voucher.merchant_id.in_(merchant_ids), Voucher.status == V.CONFIRMED, Voucher.confirmed_at >= start)
@@ -178,7 +176,7 @@ def confirmed_today(merchant_ids: list[int], now: datetime | None = None) -> lis
 
 def month_bounds(month: str | None, now: datetime | None = None) -> tuple[datetime, datetime]:
     """``"2026-11"`` (default: this month) → its start and the next month's start, in local time."""
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    tz = local_tz()
     if month:
         try:
             start = datetime.strptime(month, "%Y-%m").replace(tzinfo=tz)

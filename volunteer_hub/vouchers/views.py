@@ -8,10 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from volunteer_hub.checkin import qr
-from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.core.forms import ActionForm, commit
 from volunteer_hub.core.permissions import is_centre_admin
-from volunteer_hub.core.timefields import local_tz
 from volunteer_hub.core.validators import mask_name
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
