@@ -55,7 +55,7 @@ def test_close_checkins_command(app, world):
                                     ends_at=start + timedelta(hours=2), capacity=5, now=start)
     checkin.manual_entry(world.s1_manager, day, phone=world.volunteer.phone, checked_in_at=start, reason="补录")
     db.session.commit()
-    result = app.test_cli_runner().invoke(args=["hub", "close-checkins"])
-    assert result.exit_code == 0 and "Closed 1" in result.output
+    result = app.test_cli_runner().invoke(args=["hub", "run-jobs", "--job", "close-checkins"])
+    assert result.exit_code == 0 and "close-checkins         ok     1 changed" in result.output
     db.session.expire_all()
     assert db.session.scalar(sa.select(Attendance.status)) == "no_checkout"

@@ -52,7 +52,8 @@ def init_extensions(app: Flask) -> None:
 
 
 # Each feature package has an ``api`` (flask-smorest blueprint ``blp``) and ``views`` (pages, ``bp``).
-FEATURES = ("people", "nodes", "teams", "events", "checkin", "credits", "merchants", "vouchers")
+FEATURES = ("people", "nodes", "teams", "events", "checkin", "credits", "merchants", "vouchers", "notifications",
+            "themes", "reports", "scheduler")
 
 
 def init_blueprints(app: Flask) -> None:

@@ -34,26 +34,35 @@ def create_admin(name, phone, password):
     click.echo(f"Administrator {user.name} ({user.phone}) created.")
 
 
-@hub.command("close-checkins")
+@hub.command("run-jobs")
+@click.option("--job", "job_ids", multiple=True, help="Run only these jobs (default: all).")
 @with_appcontext
-def close_checkins():
-    """Close check-ins left open after their service day ended (flagged 'no check-out', no hours)."""
-    from volunteer_hub.checkin.services import close_forgotten
+def run_jobs(job_ids):
+    """Run every scheduled job once, doing what is due now, and exit."""
+    from volunteer_hub.scheduler.jobs import BY_ID, JOBS
+    from volunteer_hub.scheduler.services import run_job
 
-    closed = close_forgotten()
-    db.session.commit()
-    click.echo(f"Closed {closed} open check-ins.")
+    unknown = [job_id for job_id in job_ids if job_id not in BY_ID]
+    if unknown:
+        raise click.BadParameter(f"unknown job(s) {', '.join(unknown)}; known: {', '.join(BY_ID)}")
+    failed = 0
+    for job in [BY_ID[job_id] for job_id in job_ids] or JOBS:
+        run = run_job(job)
+        failed += run.status != "ok"
+        click.echo(f"{job.id:<22} {run.status:<6} {run.summary}")
+    if failed:
+        raise click.ClickException(f"{failed} job(s) failed; see the log.")
 
 
-@hub.command("expire-vouchers")
+@hub.command("scheduler")
 @with_appcontext
-def expire_vouchers():
-    """Expire open vouchers past their 10 minutes and release the credits they hold."""
-    from volunteer_hub.vouchers.services import expire_due
+def scheduler():
+    """Run the scheduler in this process until stopped (one per deployment)."""
+    from flask import current_app
 
-    expired = expire_due()
-    db.session.commit()
-    click.echo(f"Expired {expired} vouchers.")
+    from volunteer_hub.scheduler.services import serve
+
+    serve(current_app._get_current_object())
 
 
 @hub.command("demo")

@@ -77,6 +77,8 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
         "DEFAULT_PAGE_SIZE": 20,
         # Check-out stays possible this long after a service day ends; then the job closes open check-ins.
         "CHECKOUT_GRACE_MINUTES": int(env.get("CHECKOUT_GRACE_MINUTES", "60")),
+        # A scheduler restarted within this many minutes of a missed run catches it up; older runs are reported.
+        "SCHEDULER_GRACE_MINUTES": int(env.get("SCHEDULER_GRACE_MINUTES", "60")),
     }
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Writers wait for the file lock instead of failing at once under concurrent requests.

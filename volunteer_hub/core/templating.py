@@ -14,6 +14,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
 
+    from volunteer_hub.notifications.services import unread_count
+
     @app.context_processor
     def globals_for_pages():
         return {
@@ -22,4 +24,5 @@ def init_app(app: Flask) -> None:
             "is_manager": permissions.is_manager(current_user) if current_user.is_authenticated else False,
             "is_merchant_staff": current_user.is_authenticated
             and any(g.role == "merchant_staff" for g in current_user.grants),
+            "unread_messages": unread_count(current_user) if current_user.is_authenticated else 0,
         }

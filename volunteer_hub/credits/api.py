@@ -1,12 +1,17 @@
 """JSON API of 文明良票: my wallet, and managers' manual adjustments."""
 from flask import request
+from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from volunteer_hub.core.api import auth_required
+from volunteer_hub.core.errors import Forbidden
+from volunteer_hub.core.permissions import is_centre_admin
 from volunteer_hub.credits import services
-from volunteer_hub.credits.schemas import AdjustmentIn, AdjustmentOut, WalletOut
+from volunteer_hub.credits.schemas import AdjustmentIn, AdjustmentOut, PolicyIn, PolicyOut, WalletOut
 from volunteer_hub.extensions import db
+from volunteer_hub.nodes.services import get_node
 from volunteer_hub.people.services import get_user
 from volunteer_hub.vouchers.services import expire_due
 
@@ -42,3 +47,24 @@ def adjust(data):
     db.session.commit()
     return {"id": transaction.id, "kind": transaction.kind, "user_id": user.id,
             "balance": services.wallet_summary(user)["balance"]}
+
+
+@blp.route("/centres/<int:centre_id>/credit-policy")
+class CreditPolicy(MethodView):
+    decorators = [auth_required]
+
+    @blp.response(200, PolicyOut)
+    def get(self, centre_id):
+        """Whether the centre's credits expire (centre admins)."""
+        centre = get_node(centre_id)
+        if not is_centre_admin(current_user, centre):
+            raise Forbidden(_("Only the centre's administrators can set its credit policy."))
+        return services.policy_of(centre)
+
+    @blp.arguments(PolicyIn)
+    @blp.response(200, PolicyOut)
+    def put(self, data, centre_id):
+        """Set expiry: ``none``, or ``end_of_next_year`` (FIFO, volunteers warned ``warn_days`` ahead)."""
+        policy = services.set_policy(current_user, get_node(centre_id), **data)
+        db.session.commit()
+        return policy

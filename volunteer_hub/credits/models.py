@@ -1,10 +1,11 @@
 """文明良票: a double-entry ledger. Amounts are integers of half credits."""
 import enum
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from volunteer_hub.core.db import CreatedAtMixin
+from volunteer_hub.core.db import CreatedAtMixin, utcnow
 from volunteer_hub.core.errors import register_constraint
 from volunteer_hub.extensions import db
 
@@ -87,6 +88,28 @@ class CreditEntry(CreatedAtMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("amount <> 0", name="amount_non_zero"),
         sa.Index("ix_credit_entries_account", "account_id", "id"),
+    )
+
+
+class ExpiryRule(enum.StrEnum):
+    NONE = "none"  # credits never expire
+    END_OF_NEXT_YEAR = "end_of_next_year"  # earned in 2026, gone after 31 December 2027 (local time)
+
+
+class CreditPolicy(db.Model):
+    """A centre's expiry setting. Credits expire first-in first-out: what was spent came from the oldest."""
+
+    __tablename__ = "credit_policies"
+
+    centre_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"), primary_key=True)
+    expiry: Mapped[str] = mapped_column(sa.String(20), default=ExpiryRule.NONE)
+    warn_days: Mapped[int] = mapped_column(default=30)  # tell volunteers this long before
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("expiry IN ('none', 'end_of_next_year')", name="expiry"),
+        sa.CheckConstraint("warn_days >= 1 AND warn_days <= 180", name="warn_days"),
     )
 
 

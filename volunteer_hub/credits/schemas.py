@@ -31,3 +31,12 @@ class AdjustmentOut(ma.Schema):
     kind = ma.fields.String()
     user_id = ma.fields.Integer()
     balance = ma.fields.Float()
+
+
+class PolicyIn(ma.Schema):
+    expiry = ma.fields.String(required=True, metadata={"enum": ["none", "end_of_next_year"]})
+    warn_days = ma.fields.Integer(load_default=30, metadata={"description": "tell volunteers this many days ahead"})
+
+
+class PolicyOut(PolicyIn):
+    centre_id = ma.fields.Integer()

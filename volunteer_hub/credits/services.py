@@ -3,7 +3,7 @@
 Only this module writes ledger rows; other features call it (approval mints here).
 """
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 import sqlalchemy as sa
@@ -18,7 +18,9 @@ from volunteer_hub.credits.models import (
     AccountKind,
     CreditAccount,
     CreditEntry,
+    CreditPolicy,
     CreditTransaction,
+    ExpiryRule,
     TransactionKind,
 )
 from volunteer_hub.extensions import db
@@ -191,6 +193,115 @@ def adjust(actor, user, credits, reason: str, *, key: str | None = None) -> Cred
         audit.record(actor, f"credits.{kind}", transaction, user_id=user.id, reason=reason,
                      before=to_credits(before), after=to_credits(account.balance))
     return transaction
+
+
+# --- expiry -------------------------------------------------------------------------------------
+
+def policy_of(centre) -> CreditPolicy:
+    return db.session.get(CreditPolicy, centre.id) or CreditPolicy(centre_id=centre.id, expiry=ExpiryRule.NONE,
+                                                                  warn_days=30)
+
+
+def set_policy(actor, centre, *, expiry: str, warn_days: int = 30) -> CreditPolicy:
+    """A centre admin chooses whether credits expire (and how far ahead volunteers are told)."""
+    from volunteer_hub.core.permissions import is_centre_admin
+
+    if centre.kind != "centre" or not is_centre_admin(actor, centre):
+        raise Forbidden(_("Only the centre's administrators can set its credit policy."))
+    errors = {}
+    if expiry not in set(ExpiryRule):
+        errors["expiry"] = [_("Choose: never, or at the end of the next calendar year.")]
+    if not 1 <= int(warn_days) <= 180:
+        errors["warn_days"] = [_("Warn 1 to 180 days ahead.")]
+    if errors:
+        raise ValidationFailed(_("The credit policy is not valid."), errors)
+    policy = db.session.get(CreditPolicy, centre.id)
+    before = (policy.expiry, policy.warn_days) if policy else (ExpiryRule.NONE.value, 30)
+    if policy is None:
+        policy = CreditPolicy(centre_id=centre.id)
+        db.session.add(policy)
+    policy.expiry, policy.warn_days, policy.updated_by_id = expiry, int(warn_days), actor.id
+    db.session.flush()
+    audit.record(actor, "credits.policy", centre, before=list(before), after=[expiry, int(warn_days)])
+    return policy
+
+
+def _boundary(year: int) -> datetime:
+    """Credits earned in local ``year`` expire at the start of 1 January two years on."""
+    return datetime(year + 2, 1, 1, tzinfo=local_tz()).astimezone(UTC)
+
+
+def _wallet_flows(centre) -> dict[int, dict]:
+    """Per wallet of the centre's volunteers: credits in by local year, credits out, balance, owner."""
+    from volunteer_hub.nodes.models import Node
+    from volunteer_hub.people.models import VolunteerProfile
+
+    wallets = (sa.select(CreditAccount.id).join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
+               .join(Node, Node.id == VolunteerProfile.home_station_id)
+               .where(CreditAccount.kind == AccountKind.WALLET, Node.path.startswith(centre.path, autoescape=True)))
+    flows = {account_id: {"in": {}, "out": 0, "user_id": user_id, "available": balance - held}
+             for account_id, user_id, balance, held in db.session.execute(
+                 sa.select(CreditAccount.id, CreditAccount.user_id, CreditAccount.balance, CreditAccount.held)
+                 .where(CreditAccount.id.in_(wallets)))}
+    month = _month_of(CreditEntry.created_at).label("month")
+    for account_id, label, amount in db.session.execute(
+            sa.select(CreditEntry.account_id, month, sa.func.sum(CreditEntry.amount))
+            .where(CreditEntry.account_id.in_(wallets), CreditEntry.amount > 0)
+            .group_by(CreditEntry.account_id, month)):
+        years = flows[account_id]["in"]
+        years[int(label[:4])] = years.get(int(label[:4]), 0) + int(amount)
+    for account_id, amount in db.session.execute(
+            sa.select(CreditEntry.account_id, sa.func.sum(CreditEntry.amount))
+            .where(CreditEntry.account_id.in_(wallets), CreditEntry.amount < 0).group_by(CreditEntry.account_id)):
+        flows[account_id]["out"] = -int(amount)
+    return flows
+
+
+def expiring_by(flow: dict, moment: datetime) -> int:
+    """FIFO: what earned before ``moment``'s boundary is not covered by everything spent so far."""
+    due = sum(amount for year, amount in flow["in"].items() if _boundary(year) <= moment)
+    return max(0, due - flow["out"])
+
+
+def expire_and_warn(now: datetime | None = None) -> dict:
+    """Job (daily): move expired credits to the centre's expiry account and warn volunteers ahead.
+
+    Each posting's key is the wallet, the boundary and what had gone out before it: two runs
+    that see the same ledger post once; credits held by an open voucher expire on a later run.
+    """
+    from volunteer_hub.nodes.models import Node
+    from volunteer_hub.notifications.services import notify_users
+
+    now = now or utcnow()
+    counts = {"expired_wallets": 0, "expired_credits": 0, "warned": 0}
+    policies = db.session.scalars(sa.select(CreditPolicy).where(CreditPolicy.expiry != ExpiryRule.NONE)).all()
+    for policy in policies:
+        centre = db.session.get(Node, policy.centre_id)
+        next_boundary = _boundary(now.astimezone(local_tz()).year - 1)
+        for account_id, flow in _wallet_flows(centre).items():
+            units = min(expiring_by(flow, now), flow["available"])
+            if units > 0:
+                boundary = max(_boundary(year) for year in flow["in"] if _boundary(year) <= now)
+                transaction, posted = post(
+                    TransactionKind.EXPIRE, f"expire:{account_id}:{boundary.date()}:{flow['out']}",
+                    [(db.session.get(CreditAccount, account_id), -units), (expiry_account(centre.id), units)],
+                    memo=_("Expired (earned before %(date)s)", date=boundary.astimezone(local_tz()).date()))
+                if posted:
+                    counts["expired_wallets"] += 1
+                    counts["expired_credits"] += to_credits(units)
+                    notify_users([flow["user_id"]], key=f"credits-expired:{transaction.id}", kind="credit_expiry",
+                                 link="/me/hours", centre_id=centre.id,
+                                 title=_("%(credits)s 文明良票 credits have expired", credits=to_credits(units)))
+                    flow["out"] += units
+            upcoming = expiring_by(flow, next_boundary) if next_boundary > now else 0
+            if upcoming and now >= next_boundary - timedelta(days=policy.warn_days):
+                day = (next_boundary - timedelta(seconds=1)).astimezone(local_tz()).date()
+                counts["warned"] += len(notify_users(
+                    [flow["user_id"]], key=f"credit-expiry-warning:{next_boundary.date()}", kind="credit_expiry",
+                    link="/offers", centre_id=centre.id,
+                    title=_("%(credits)s 文明良票 credits expire after %(date)s: redeem them before then",
+                            credits=to_credits(upcoming), date=day.isoformat())))
+    return counts
 
 
 # --- reports ------------------------------------------------------------------------------------

@@ -6,7 +6,15 @@ from flask_smorest import Blueprint
 from volunteer_hub.core.api import auth_required
 from volunteer_hub.core.pagination import page_of
 from volunteer_hub.events import services
-from volunteer_hub.events.schemas import CancelIn, EventQuery, ServiceDayIn, ServiceDayOut, SignUpOut
+from volunteer_hub.events.schemas import (
+    CancelIn,
+    EventQuery,
+    ServiceDayIn,
+    ServiceDayOut,
+    SignUpOut,
+    TemplateIn,
+    TemplateOut,
+)
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import get_node
 
@@ -88,3 +96,32 @@ def cancel(day_id):
     row = services.cancel_signup(current_user, services.get_service_day(day_id))
     db.session.commit()
     return _signup_out(row)
+
+
+@blp.route("/templates")
+class Templates(MethodView):
+    decorators = [auth_required]
+
+    @blp.response(200, TemplateOut(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Recurring service days in the subtrees you manage."""
+        return page_of(services.templates_for(current_user), pagination_parameters)
+
+    @blp.arguments(TemplateIn)
+    @blp.response(201, TemplateOut)
+    def post(self, data):
+        """定期服务日: the scheduler creates each occurrence ``days_ahead`` days in advance."""
+        template = services.create_template(current_user, **data)
+        db.session.commit()
+        return template
+
+
+@blp.route("/templates/<int:template_id>", methods=["DELETE"])
+@auth_required
+@blp.response(200, TemplateOut)
+def stop_template(template_id):
+    """Stop a recurring service day; occurrences already created stay."""
+    template = services.stop_template(current_user, services.get_template(template_id))
+    db.session.commit()
+    return template

@@ -1,6 +1,17 @@
+from datetime import time
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FloatField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FloatField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Optional
 
 from volunteer_hub.core.timefields import LocalDateTimeField
@@ -27,3 +38,23 @@ class ServiceDayForm(FlaskForm):
     checkin_radius_m = IntegerField(_l("Check-in radius (m)"), default=300, validators=[Optional()],
                                     description=_l("With a location, check-in only works this close; 0 turns it off."))
     allow_walk_ins = BooleanField(_l("Volunteers who did not sign up may check in"))
+
+
+WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")), (4, _l("Friday")),
+            (5, _l("Saturday")), (6, _l("Sunday"))]
+
+
+class TemplateForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired()])
+    node_id = SelectField(_l("Where"), coerce=int)
+    team_ids = SelectMultipleField(_l("Teams"), coerce=int, validators=[Optional()])
+    weekday = SelectField(_l("Every"), coerce=int, choices=WEEKDAYS, default=5)
+    start_time = TimeField(_l("From"), validators=[DataRequired()], default=time(8, 30))
+    end_time = TimeField(_l("To"), validators=[DataRequired()], default=time(11, 30))
+    capacity = IntegerField(_l("Capacity"), validators=[DataRequired()], default=30)
+    credits_per_hour = IntegerField(_l("文明良票 credits per approved hour"), default=1, validators=[Optional()])
+    days_ahead = IntegerField(_l("Create this many days ahead"), default=14, validators=[DataRequired()])
+    link_theme = BooleanField(_l("Link each to that week's theme"), default=True)
+    address = StringField(_l("Address"), validators=[Optional()])
+    lat = FloatField(_l("Latitude"), validators=[Optional()])
+    lon = FloatField(_l("Longitude"), validators=[Optional()])

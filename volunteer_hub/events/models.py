@@ -1,6 +1,6 @@
 """服务日 (service days) and 报名 (sign-ups) with a waiting list."""
 import enum
-from datetime import datetime
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,9 +46,13 @@ class ServiceDay(CreatedAtMixin, db.Model):
     allow_walk_ins: Mapped[bool] = mapped_column(default=False)
     cancelled_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_day_templates.id", ondelete="SET NULL"))
+    theme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("themes.id", ondelete="SET NULL"), index=True)
 
     node: Mapped["Node"] = relationship()  # noqa: F821
     teams: Mapped[list["Team"]] = relationship(secondary=service_day_teams, order_by="Team.name")  # noqa: F821
+    template: Mapped["ServiceDayTemplate | None"] = relationship()
+    theme: Mapped["Theme | None"] = relationship()  # noqa: F821
 
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
@@ -61,6 +65,8 @@ class ServiceDay(CreatedAtMixin, db.Model):
         sa.CheckConstraint("(lat IS NULL) = (lon IS NULL)", name="lat_lon_together"),
         sa.CheckConstraint("checkin_radius_m IS NULL OR (lat IS NOT NULL AND checkin_radius_m > 0)",
                            name="geofence_has_centre"),
+        # One service day per template and start: two schedulers generating at once make one.
+        sa.UniqueConstraint("template_id", "starts_at"),
     )
 
     @property
@@ -70,6 +76,53 @@ class ServiceDay(CreatedAtMixin, db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+
+service_day_template_teams = sa.Table(
+    "service_day_template_teams",
+    db.metadata,
+    sa.Column("template_id", sa.ForeignKey("service_day_templates.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("team_id", sa.ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ServiceDayTemplate(CreatedAtMixin, db.Model):
+    """A recurring service day, e.g. every Saturday 08:30-11:30 at a station: the scheduler creates
+    each occurrence ``days_ahead`` days in advance, linked to that week's theme if asked."""
+
+    __tablename__ = "service_day_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(100))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    checkin_radius_m: Mapped[int | None]
+    weekday: Mapped[int]  # Monday 0 … Sunday 6
+    start_time: Mapped[time] = mapped_column(sa.Time)
+    end_time: Mapped[time] = mapped_column(sa.Time)
+    capacity: Mapped[int]
+    credits_per_hour: Mapped[int] = mapped_column(default=1)
+    link_theme: Mapped[bool] = mapped_column(default=True)
+    days_ahead: Mapped[int] = mapped_column(default=14)
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    node: Mapped["Node"] = relationship()  # noqa: F821
+    teams: Mapped[list["Team"]] = relationship(secondary=service_day_template_teams,  # noqa: F821
+                                               order_by="Team.name")
+
+    __table_args__ = (
+        sa.CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday"),
+        sa.CheckConstraint("end_time > start_time", name="ends_after_start"),
+        sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+        sa.CheckConstraint("credits_per_hour >= 0", name="credits_non_negative"),
+        sa.CheckConstraint("days_ahead >= 1 AND days_ahead <= 60", name="days_ahead"),
+        sa.CheckConstraint("(lat IS NULL) = (lon IS NULL)", name="lat_lon_together"),
+    )
 
 
 class SignUpStatus(enum.StrEnum):

@@ -41,6 +41,9 @@ class ServiceDayOut(ma.Schema):
     min_interval_minutes = ma.fields.Integer()
     allow_walk_ins = ma.fields.Boolean()
     cancelled_at = ma.fields.DateTime(allow_none=True)
+    template_id = ma.fields.Integer(allow_none=True, metadata={"description": "the recurring service day it came from"})
+    theme_id = ma.fields.Function(lambda day: day.theme_id if day.theme and day.theme.published_at else None,
+                                  allow_none=True, metadata={"description": "that week's published theme"})
 
 
 class TeamRef(ma.Schema):
@@ -62,3 +65,38 @@ class SignUpOut(ma.Schema):
     user_id = ma.fields.Integer()
     status = ma.fields.String(metadata={"enum": ["confirmed", "waitlisted", "cancelled"]})
     waitlist_position = ma.fields.Integer(allow_none=True)
+
+
+class TemplateIn(ma.Schema):
+    node_id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    weekday = ma.fields.Integer(required=True, metadata={"description": "Monday 0 … Saturday 5, Sunday 6"})
+    start_time = ma.fields.Time(required=True, metadata={"description": "local time, e.g. 08:30"})
+    end_time = ma.fields.Time(required=True)
+    capacity = ma.fields.Integer(required=True)
+    team_ids = ma.fields.List(ma.fields.Integer(), load_default=list)
+    description = ma.fields.String(load_default="")
+    address = ma.fields.String(load_default="")
+    lat = ma.fields.Float(load_default=None, allow_none=True)
+    lon = ma.fields.Float(load_default=None, allow_none=True)
+    checkin_radius_m = ma.fields.Integer(load_default=300, allow_none=True)
+    credits_per_hour = ma.fields.Integer(load_default=1)
+    link_theme = ma.fields.Boolean(load_default=True, metadata={"description": "link each to that week's theme"})
+    days_ahead = ma.fields.Integer(load_default=14, metadata={"description": "how far ahead to create them"})
+    starts_on = ma.fields.Date(load_default=None, allow_none=True)
+
+
+class TemplateOut(ma.Schema):
+    id = ma.fields.Integer()
+    node_id = ma.fields.Integer()
+    title = ma.fields.String()
+    weekday = ma.fields.Integer()
+    start_time = ma.fields.Time()
+    end_time = ma.fields.Time()
+    capacity = ma.fields.Integer()
+    team_ids = ma.fields.Pluck("TeamRef", "id", many=True, attribute="teams")
+    credits_per_hour = ma.fields.Integer()
+    link_theme = ma.fields.Boolean()
+    days_ahead = ma.fields.Integer()
+    starts_on = ma.fields.Date()
+    active = ma.fields.Boolean()

@@ -1,19 +1,22 @@
 """Service days and sign-ups: capacity, waiting list, who may run an event."""
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from volunteer_hub.core import audit
-from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import can_manage
-from volunteer_hub.events.models import ServiceDay, SignUp
+from volunteer_hub.events.models import ServiceDay, ServiceDayTemplate, SignUp
 from volunteer_hub.events.models import SignUpStatus as S
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
 from volunteer_hub.nodes.services import get_node, location_errors, managed_subtrees
+from volunteer_hub.notifications.services import notify, notify_users
 from volunteer_hub.teams.models import Team
+from volunteer_hub.themes.services import theme_for_week
 
 DEFAULT_RADIUS_M = 300
 MAX_CAPACITY = 10_000
@@ -120,6 +123,9 @@ def cancel_service_day(actor, day: ServiceDay, reason: str, now: datetime | None
     day.cancelled_at = now or utcnow()
     audit.record(actor, "service_day.cancel", day, reason=reason)
     db.session.flush()
+    notify(sa.select(SignUp.user_id).where(SignUp.service_day_id == day.id, SignUp.status != S.CANCELLED),
+           key=f"service-day-cancelled:{day.id}", kind="service_day", link=f"/events/{day.id}",
+           title=_("Cancelled: %(title)s", title=day.title), body=reason, centre_id=day.node.centre_id)
     return day
 
 
@@ -229,6 +235,9 @@ def _promote_waiting(day: ServiceDay) -> SignUp | None:
     _move(first, [S.WAITLISTED], S.CONFIRMED)
     audit.record(None, "signup.promoted", first, service_day_id=day.id, user_id=first.user_id)
     db.session.flush()
+    notify_users([first.user_id], key=f"signup-promoted:{first.id}:{first.queued_at.isoformat()}",
+                 kind="service_day", link=f"/events/{day.id}", centre_id=day.node.centre_id,
+                 title=_("A seat came free: you are signed up for %(title)s", title=day.title))
     return first
 
 
@@ -251,3 +260,125 @@ def upcoming_signups(user, now: datetime | None = None) -> list[SignUp]:
 def signups(day: ServiceDay) -> list[SignUp]:
     return db.session.scalars(sa.select(SignUp).where(SignUp.service_day_id == day.id, SignUp.status != S.CANCELLED)
                               .order_by(SignUp.status, SignUp.queued_at, SignUp.id)).all()
+
+
+# --- recurring service days ------------------------------------------------------------------------
+
+def _occurrence(template: ServiceDayTemplate, day: date) -> tuple[datetime, datetime]:
+    tz = local_tz()
+    return (datetime.combine(day, template.start_time, tzinfo=tz).astimezone(UTC),
+            datetime.combine(day, template.end_time, tzinfo=tz).astimezone(UTC))
+
+
+def create_template(actor, *, node_id: int, title: str, weekday: int, start_time: time, end_time: time,
+                    capacity: int, team_ids=(), description: str = "", address: str = "", lat: float | None = None,
+                    lon: float | None = None, checkin_radius_m: int | None = DEFAULT_RADIUS_M,
+                    credits_per_hour: int = 1, link_theme: bool = True, days_ahead: int = 14,
+                    starts_on: date | None = None, now: datetime | None = None) -> ServiceDayTemplate:
+    """定期服务日, e.g. every Saturday 08:30-11:30 at a station (managers of the node)."""
+    now = now or utcnow()
+    node = get_node(node_id)
+    if not can_manage(actor, node):
+        raise Forbidden(_("Only managers of %(node)s can do this.", node=node.name))
+    teams = [db.session.get(Team, team_id) for team_id in dict.fromkeys(team_ids)]
+    errors = {}
+    if any(team is None or team.node.centre_id != node.centre_id for team in teams):
+        errors["team_ids"] = [_("Teams must belong to the same practice centre.")]
+    if not 0 <= weekday <= 6:
+        errors["weekday"] = [_("Choose a day of the week.")]
+    if not 1 <= days_ahead <= 60:
+        errors["days_ahead"] = [_("Create service days 1 to 60 days ahead.")]
+    # The same checks as a single service day, on a sample occurrence.
+    sample_start = datetime.combine(date(2000, 1, 1), start_time, tzinfo=UTC)
+    sample_end = datetime.combine(date(2000, 1, 1), end_time, tzinfo=UTC)
+    errors.update({field: messages for field, messages in _validate(
+        {"title": title, "starts_at": sample_start, "ends_at": sample_end, "signup_deadline": sample_start,
+         "capacity": capacity, "credits_per_hour": credits_per_hour, "granularity_minutes": 30,
+         "min_interval_minutes": 10, "lat": lat, "lon": lon, "checkin_radius_m": checkin_radius_m},
+        sample_start - timedelta(days=1)).items()})
+    if "ends_at" in errors:
+        errors["end_time"] = errors.pop("ends_at")
+    if errors:
+        raise ValidationFailed(_("The recurring service day is not valid."), errors)
+    template = ServiceDayTemplate(
+        node=node, teams=teams, title=title.strip(), description=description or "", address=address or node.address,
+        lat=lat, lon=lon, checkin_radius_m=(checkin_radius_m or None) if lat is not None else None, weekday=weekday,
+        start_time=start_time, end_time=end_time, capacity=capacity, credits_per_hour=credits_per_hour,
+        link_theme=link_theme, days_ahead=days_ahead, starts_on=starts_on or now.astimezone(local_tz()).date(),
+        created_by_id=actor.id)
+    db.session.add(template)
+    db.session.flush()
+    audit.record(actor, "service_day_template.create", template, node_id=node.id, title=template.title)
+    return template
+
+
+def get_template(template_id: int) -> ServiceDayTemplate:
+    template = db.session.get(ServiceDayTemplate, template_id)
+    if template is None:
+        raise NotFound(_("No such recurring service day: %(id)s.", id=template_id))
+    return template
+
+
+def stop_template(actor, template: ServiceDayTemplate) -> ServiceDayTemplate:
+    """Stop creating new occurrences; those already created stay."""
+    if not can_manage(actor, template.node):
+        raise Forbidden(_("Only managers of %(node)s can do this.", node=template.node.name))
+    if template.active:
+        template.active = False
+        audit.record(actor, "service_day_template.stop", template)
+    db.session.flush()
+    return template
+
+
+def templates_for(user) -> sa.Select:
+    roots = [root for root, _tree in managed_subtrees(user)]
+    return (sa.select(ServiceDayTemplate).join(Node, ServiceDayTemplate.node_id == Node.id)
+            .where(sa.or_(sa.false(), *[Node.path.startswith(r.path, autoescape=True) for r in roots]))
+            .order_by(ServiceDayTemplate.active.desc(), Node.path, ServiceDayTemplate.weekday, ServiceDayTemplate.id))
+
+
+def _generate(template: ServiceDayTemplate, now: datetime) -> int:
+    today = now.astimezone(local_tz()).date()
+    created = 0
+    for offset in range(template.days_ahead + 1):
+        day = today + timedelta(days=offset)
+        if day < template.starts_on or day.weekday() != template.weekday:
+            continue
+        starts, ends = _occurrence(template, day)
+        exists = sa.select(ServiceDay.id).where(ServiceDay.template_id == template.id, ServiceDay.starts_at == starts)
+        if starts <= now or db.session.scalar(exists) is not None:
+            continue
+        try:
+            with db.session.begin_nested():  # another scheduler may create it at the same moment
+                occurrence = ServiceDay(
+                    node=template.node, teams=list(template.teams), template=template, title=template.title,
+                    description=template.description, address=template.address, lat=template.lat,
+                    lon=template.lon, checkin_radius_m=template.checkin_radius_m, starts_at=starts, ends_at=ends,
+                    signup_deadline=starts, capacity=template.capacity, credits_per_hour=template.credits_per_hour,
+                    created_by_id=template.created_by_id)
+                db.session.add(occurrence)
+        except IntegrityError:
+            continue
+        audit.record(None, "service_day.generate", occurrence, template_id=template.id)
+        created += 1
+    return created
+
+
+def generate_from_templates(now: datetime | None = None) -> dict:
+    """Job: create each active template's occurrences up to its ``days_ahead`` and link each upcoming
+    occurrence to the theme of its week once one is planned."""
+    now = now or utcnow()
+    templates = db.session.scalars(sa.select(ServiceDayTemplate).where(ServiceDayTemplate.active.is_(True))).all()
+    created = sum(_generate(template, now) for template in templates)
+    unlinked = db.session.scalars(
+        sa.select(ServiceDay).join(ServiceDayTemplate, ServiceDay.template_id == ServiceDayTemplate.id)
+        .where(ServiceDayTemplate.link_theme.is_(True), ServiceDay.theme_id.is_(None), ServiceDay.starts_at > now,
+               ServiceDay.cancelled_at.is_(None))).all()
+    linked = 0
+    for day in unlinked:
+        theme = theme_for_week(day.node, day.starts_at.astimezone(local_tz()).date(), published_only=False)
+        if theme is not None:
+            day.theme_id = theme.id
+            linked += 1
+    db.session.flush()
+    return {"created": created, "linked": linked}

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from volunteer_hub.core.forms import ActionForm, commit
 from volunteer_hub.core.permissions import can_manage
 from volunteer_hub.events import services
-from volunteer_hub.events.forms import CancelForm, ServiceDayForm
+from volunteer_hub.events.forms import CancelForm, ServiceDayForm, TemplateForm
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import managed_subtrees
 from volunteer_hub.teams.models import Team
@@ -104,3 +104,39 @@ def new():
             flash(_("The service day is published."), "success")
             return redirect(url_for("events.show", day_id=day.id))
     return render_template("events/new.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/recurring", methods=["GET", "POST"])
+@login_required
+def recurring():
+    """定期服务日: managers set a weekly service day once; the scheduler creates each occurrence ahead."""
+    nodes = [node for _root, tree in managed_subtrees(current_user) for node in tree]
+    if not nodes:
+        abort(403)
+    form = TemplateForm()
+    form.node_id.choices = [(n.id, f"{n.name} ({n.code})") for n in nodes]
+    form.team_ids.choices = [(t.id, t.name) for t in _creatable(current_user)[1]]
+    if form.validate_on_submit():
+        ok, _template = commit(lambda: services.create_template(
+            current_user, node_id=form.node_id.data, title=form.title.data, weekday=form.weekday.data,
+            start_time=form.start_time.data, end_time=form.end_time.data, capacity=form.capacity.data,
+            team_ids=form.team_ids.data or [], address=form.address.data or "", lat=form.lat.data,
+            lon=form.lon.data, credits_per_hour=form.credits_per_hour.data if form.credits_per_hour.data is not None
+            else 1, link_theme=form.link_theme.data, days_ahead=form.days_ahead.data), form)
+        if ok:
+            flash(_("Saved: the service days are created ahead by the scheduler."), "success")
+            return redirect(url_for("events.recurring"))
+    page = db.paginate(services.templates_for(current_user), per_page=20, error_out=False)
+    return render_template("events/recurring.html", form=form, page=page, action_form=ActionForm()), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/recurring/<int:template_id>/stop", methods=["POST"])
+@login_required
+def stop_recurring(template_id):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ok, _template = commit(lambda: services.stop_template(current_user, services.get_template(template_id)))
+    if ok:
+        flash(_("Stopped: no new service days will be created."), "success")
+    return redirect(url_for("events.recurring"))

@@ -5,12 +5,15 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.core.permissions import is_global_admin, managed_roots
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import stations_under
 from volunteer_hub.people import services
 from volunteer_hub.people.forms import LoginForm, ProfileForm, SignupForm, split_skills
 from volunteer_hub.teams.services import teams_of
+from volunteer_hub.themes.services import local_date, theme_for_week
 
 bp = Blueprint("people", __name__)
 
@@ -30,7 +33,12 @@ def _safe_next(target: str | None) -> str:
 def home():
     if not current_user.is_authenticated:
         return render_template("people/welcome.html")
-    return render_template("people/home.html", memberships=teams_of(current_user))
+    roots = managed_roots(current_user)
+    node = current_user.profile.home_station if current_user.profile else (roots[0] if roots else None)
+    return render_template("people/home.html", memberships=teams_of(current_user),
+                           week_theme=theme_for_week(node, local_date(utcnow())) if node else None,
+                           report_centres=sorted({root.centre_id for root in roots}),
+                           is_global_admin=is_global_admin(current_user))
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -1,14 +1,13 @@
 """Pages: a volunteer's offers and voucher (QR and code); the merchant's counter and console."""
 import base64
-import csv
-import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from volunteer_hub.checkin import qr
 from volunteer_hub.core.db import local_tz, utcnow
+from volunteer_hub.core.downloads import csv_response
 from volunteer_hub.core.forms import ActionForm, commit
 from volunteer_hub.core.permissions import is_centre_admin
 from volunteer_hub.core.validators import mask_name
@@ -98,16 +97,11 @@ def settlement(merchant_id):
 def settlement_csv(merchant_id):
     """月结对账单: CSV for the merchant's books (UTF-8 with BOM so that spreadsheet programs read Chinese)."""
     s = _settlement_for(merchant_id, request.args.get("month"))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["confirmed_at", "code", "offer", "credits", "volunteer"])
-    for v in s["vouchers"]:
-        writer.writerow([v.confirmed_at.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M"), v.code, v.offer.title,
-                         v.price / 2, mask_name(v.user.name)])
-    writer.writerow(["total", "", "", s["total_units"] / 2, ""])
-    filename = f"settlement-{s['merchant'].id}-{s['month']}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    rows = [[v.confirmed_at.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M"), v.code, v.offer.title, v.price / 2,
+             mask_name(v.user.name)] for v in s["vouchers"]]
+    rows.append(["total", "", "", s["total_units"] / 2, ""])
+    return csv_response(f"settlement-{s['merchant'].id}-{s['month']}.csv",
+                        ["confirmed_at", "code", "offer", "credits", "volunteer"], rows)
 
 
 @bp.route("/merchant", methods=["GET", "POST"])

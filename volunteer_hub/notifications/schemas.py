@@ -1,0 +1,38 @@
+import marshmallow as ma
+
+
+class NotificationOut(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "theme, weekly_report, credit_expiry, service_day, …"})
+    title = ma.fields.String()
+    body = ma.fields.String()
+    link = ma.fields.String(metadata={"description": "a page of this site, relative"})
+    created_at = ma.fields.DateTime()
+    read_at = ma.fields.DateTime(allow_none=True)
+
+
+class InboxQuery(ma.Schema):
+    unread = ma.fields.Boolean(load_default=False)
+
+
+class MarkReadIn(ma.Schema):
+    ids = ma.fields.List(ma.fields.Integer(), load_default=None,
+                         metadata={"description": "the messages to mark read; leave out to mark all"})
+
+
+class MarkReadOut(ma.Schema):
+    marked = ma.fields.Integer()
+    unread = ma.fields.Integer()
+
+
+class WebhookIn(ma.Schema):
+    url = ma.fields.String(required=True)
+    active = ma.fields.Boolean(load_default=True)
+    new_secret = ma.fields.Boolean(load_default=False, metadata={"description": "rotate the signing secret"})
+
+
+class WebhookOut(ma.Schema):
+    centre_id = ma.fields.Integer()
+    url = ma.fields.String()
+    active = ma.fields.Boolean()
+    secret = ma.fields.String(metadata={"description": "HMAC-SHA256 key of X-VolunteerHub-Signature"})

@@ -1,0 +1,21 @@
+"""JSON API of weekly reports."""
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from volunteer_hub.core.api import auth_required
+from volunteer_hub.nodes.services import get_node
+from volunteer_hub.reports import services
+from volunteer_hub.reports.schemas import WeeklyQuery, WeeklyReportOut
+
+blp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports", description="每周报告与红黑榜")
+
+
+@blp.route("/weekly", methods=["GET"])
+@auth_required
+@blp.arguments(WeeklyQuery, location="query")
+@blp.response(200, WeeklyReportOut)
+def weekly(args):
+    """A centre's stations ranked for a week, with the previous week beside (managers in the centre)."""
+    centre = get_node(args["centre"])
+    services.require_view(current_user, centre)
+    return services.report(centre, services.parse_week(args.get("week")))

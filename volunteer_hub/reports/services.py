@@ -1,0 +1,156 @@
+"""Weekly station rankings (红黑榜): service days held, active volunteers, approved hours, credits redeemed."""
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from volunteer_hub.checkin.models import Attendance
+from volunteer_hub.core.db import insert_ignoring_conflicts, utcnow
+from volunteer_hub.core.errors import Forbidden, ValidationFailed
+from volunteer_hub.core.permissions import can_manage, managed_roots
+from volunteer_hub.credits.models import CreditAccount, CreditEntry, CreditTransaction, TransactionKind
+from volunteer_hub.credits.services import to_credits
+from volunteer_hub.events.models import ServiceDay
+from volunteer_hub.extensions import db
+from volunteer_hub.nodes.models import Node, NodeKind
+from volunteer_hub.notifications.services import notify
+from volunteer_hub.people.models import Grant, VolunteerProfile
+from volunteer_hub.reports.models import WeeklyReport
+from volunteer_hub.themes.services import local_date, local_midnight, week_start
+
+MEASURES = ("service_days", "volunteers", "hours", "redeemed")
+CATCH_UP_WEEKS = 4  # a scheduler down for a while still writes the reports of the last four weeks
+
+
+def last_complete_week(now: datetime) -> date:
+    return week_start(local_date(now)) - timedelta(weeks=1)
+
+
+def parse_week(value: str | None, now: datetime | None = None) -> date:
+    """A week given by any of its days (ISO date); default the last complete week."""
+    if not value:
+        return last_complete_week(now or utcnow())
+    try:
+        return week_start(date.fromisoformat(value))
+    except ValueError:
+        message = _("Give the week as a date, e.g. 2026-11-16.")
+        raise ValidationFailed(message, {"week": [message]}) from None
+
+
+def can_view(user, centre: Node) -> bool:
+    """Managers anywhere in the centre see its ranking: it is addressed to them."""
+    return can_manage(user, centre) or any(root.is_within(centre) for root in managed_roots(user))
+
+
+def require_view(user, centre: Node) -> None:
+    if centre.kind != NodeKind.CENTRE or not can_view(user, centre):
+        raise Forbidden(_("Only managers in %(centre)s can see its weekly report.", centre=centre.name))
+
+
+def _station_of(nodes: list[Node]) -> dict[int, int]:
+    """Each node's station (itself or its nearest station above); points count for their station."""
+    stations = {n.id for n in nodes if n.kind == NodeKind.STATION}
+    result = {}
+    for node in nodes:
+        for ancestor in reversed(node.ancestor_ids):
+            if ancestor in stations:
+                result[node.id] = ancestor
+                break
+    return result
+
+
+def measure(centre: Node, monday: date) -> dict[int, dict]:
+    """The four figures of each station for the week starting ``monday`` (local time)."""
+    start, end = local_midnight(monday), local_midnight(monday + timedelta(weeks=1))
+    nodes = db.session.scalars(sa.select(Node).where(Node.path.startswith(centre.path, autoescape=True))).all()
+    station_of = _station_of(nodes)
+    figures = {sid: {"service_days": 0, "volunteers": set(), "hours": 0, "redeemed": 0}
+               for sid in set(station_of.values())}
+    held = (ServiceDay.cancelled_at.is_(None), ServiceDay.starts_at >= start, ServiceDay.starts_at < end,
+            ServiceDay.node_id.in_(list(station_of)))
+    for node_id, count in db.session.execute(sa.select(ServiceDay.node_id, sa.func.count())
+                                             .where(*held).group_by(ServiceDay.node_id)):
+        figures[station_of[node_id]]["service_days"] += count
+    attendance = (sa.select(ServiceDay.node_id, Attendance.user_id, Attendance.credited_minutes, Attendance.approved_at)
+                  .join(ServiceDay, Attendance.service_day_id == ServiceDay.id).where(*held))
+    for node_id, user_id, minutes, approved_at in db.session.execute(attendance):
+        row = figures[station_of[node_id]]
+        row["volunteers"].add(user_id)
+        row["hours"] += minutes if approved_at is not None else 0
+    redeemed = (sa.select(VolunteerProfile.home_station_id, sa.func.sum(CreditEntry.amount))
+                .select_from(CreditEntry).join(CreditTransaction)
+                .join(CreditAccount, CreditAccount.id == CreditEntry.account_id)
+                .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
+                .where(CreditTransaction.kind == TransactionKind.REDEEM, CreditEntry.amount < 0,
+                       CreditEntry.created_at >= start, CreditEntry.created_at < end,
+                       VolunteerProfile.home_station_id.in_(list(station_of)))
+                .group_by(VolunteerProfile.home_station_id))
+    for node_id, units in db.session.execute(redeemed):
+        figures[station_of[node_id]]["redeemed"] += -to_credits(units)
+    return {sid: {"service_days": row["service_days"], "volunteers": len(row["volunteers"]),
+                  "hours": round(row["hours"] / 60, 2), "redeemed": row["redeemed"]}
+            for sid, row in figures.items()}
+
+
+def build(centre: Node, monday: date) -> dict:
+    """The report: stations ranked by approved hours, then service days and volunteers; the previous
+    week beside each; the top fifth flagged red (红榜) and the bottom fifth black (黑榜)."""
+    this, before = measure(centre, monday), measure(centre, monday - timedelta(weeks=1))
+    names = dict(db.session.execute(sa.select(Node.id, Node.name).where(Node.id.in_(list(this)))).all())
+    order = sorted(this, key=lambda sid: (-this[sid]["hours"], -this[sid]["service_days"],
+                                          -this[sid]["volunteers"], names[sid]))
+    flagged = max(1, len(order) // 5) if len(order) >= 2 else 0
+    empty = dict.fromkeys(MEASURES, 0)
+    stations = []
+    for rank, sid in enumerate(order, start=1):
+        flag = "red" if rank <= flagged else "black" if rank > len(order) - flagged else None
+        stations.append({"station_id": sid, "name": names[sid], "rank": rank, "flag": flag, **this[sid],
+                         "previous": before.get(sid, empty)})
+    totals = {m: round(sum(s[m] for s in this.values()), 2) for m in MEASURES}
+    previous = {m: round(sum(s[m] for s in before.values()), 2) for m in MEASURES}
+    return {"centre_id": centre.id, "centre": centre.name, "week": monday.isoformat(),
+            "previous_week": (monday - timedelta(weeks=1)).isoformat(), "stations": stations,
+            "totals": totals, "previous_totals": previous}
+
+
+def report(centre: Node, monday: date) -> dict:
+    """The stored report of a week, or (for a week not yet closed by the job) the live figures."""
+    stored = db.session.scalar(sa.select(WeeklyReport).where(WeeklyReport.centre_id == centre.id,
+                                                             WeeklyReport.week_start == monday))
+    return {**stored.data, "stored": True} if stored else {**build(centre, monday), "stored": False}
+
+
+def managers_in(centre: Node) -> sa.Select:
+    return (sa.select(Grant.user_id).join(Node, Grant.node_id == Node.id)
+            .where(Grant.role.in_(["manager", "admin"]), Node.path.startswith(centre.path, autoescape=True))
+            .distinct())
+
+
+def generate_weekly(now: datetime | None = None) -> dict:
+    """Job (Mondays): store each centre's report for the past week, and any of the last few weeks a
+    stopped scheduler missed; tell the centre's managers. Stored once per centre and week."""
+    now = now or utcnow()
+    latest = last_complete_week(now)
+    counts = {"reports": 0, "notified": 0}
+    for centre in db.session.scalars(sa.select(Node).where(Node.kind == NodeKind.CENTRE)).all():
+        for back in range(CATCH_UP_WEEKS):
+            monday = latest - timedelta(weeks=back)
+            if local_midnight(monday + timedelta(weeks=1)) <= centre.created_at:
+                break  # the centre did not exist yet
+            data = build(centre, monday)
+            stored = db.session.scalar(insert_ignoring_conflicts(WeeklyReport, {
+                "centre_id": centre.id, "week_start": monday, "data": data, "created_at": now,
+            }).returning(WeeklyReport.id))
+            if stored is None:
+                continue
+            counts["reports"] += 1
+            black = [s["name"] for s in data["stations"] if s["flag"] == "black"]
+            counts["notified"] += len(notify(
+                managers_in(centre), key=f"weekly-report:{centre.id}:{monday.isoformat()}", kind="weekly_report",
+                title=_("Weekly report of %(centre)s, week of %(week)s", centre=centre.name, week=monday.isoformat()),
+                body=_("Approved hours: %(hours)s (previous week %(previous)s). Needing attention: %(black)s.",
+                       hours=data["totals"]["hours"], previous=data["previous_totals"]["hours"],
+                       black="、".join(black) or "—"),
+                link=f"/centres/{centre.id}/reports/weekly?week={monday.isoformat()}", centre_id=None, now=now))
+    return counts
+

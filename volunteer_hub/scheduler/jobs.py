@@ -1,0 +1,37 @@
+"""The scheduled jobs. Each takes ``now`` and does only what is due then, idempotently: a job run
+twice, late, or by two schedulers at once changes nothing the second time."""
+import importlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    target: str  # "module:function"
+    cron: dict = field(default_factory=dict)  # APScheduler cron fields, in the centre's time zone
+    description: str = ""
+
+    def function(self):
+        module, name = self.target.split(":")
+        return getattr(importlib.import_module(module), name)
+
+
+JOBS = (
+    Job("publish-themes", "volunteer_hub.themes.services:publish_due", {"minute": "*"},
+        "Publish weekly themes whose time has come and tell volunteers"),
+    Job("generate-service-days", "volunteer_hub.events.services:generate_from_templates", {"minute": "5"},
+        "Create recurring service days ahead and link them to that week's theme"),
+    Job("expire-vouchers", "volunteer_hub.vouchers.services:expire_due", {"minute": "*"},
+        "Release the credits held by vouchers past their 10 minutes"),
+    Job("close-checkins", "volunteer_hub.checkin.services:close_forgotten", {"minute": "*/10"},
+        "Close check-ins left open after their service day"),
+    Job("deliver-webhooks", "volunteer_hub.notifications.services:deliver_due", {"minute": "*", "second": "30"},
+        "Send due webhook deliveries, retrying with back-off"),
+    Job("expire-credits", "volunteer_hub.credits.services:expire_and_warn", {"hour": "1", "minute": "0"},
+        "Expire credits past their centre's expiry date and warn volunteers ahead"),
+    Job("weekly-report", "volunteer_hub.reports.services:generate_weekly",
+        {"day_of_week": "mon", "hour": "6", "minute": "0"},
+        "Rank each centre's stations for the past week (红黑榜) and tell managers"),
+)
+
+BY_ID = {job.id: job for job in JOBS}

@@ -1,0 +1,58 @@
+import marshmallow as ma
+from flask import url_for
+
+from volunteer_hub.core.timefields import aware
+
+
+class AwareDateTime(ma.fields.AwareDateTime):
+    """ISO 8601 with an offset; an offset-less time is refused as ambiguous."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return aware(super()._deserialize(value, attr, data, **kwargs))
+
+
+class ThemeQuery(ma.Schema):
+    node = ma.fields.Integer(metadata={"description": "default: your home station, else the first node you manage"})
+    from_ = ma.fields.Date(data_key="from")
+    to = ma.fields.Date()
+
+
+class ThemeIn(ma.Schema):
+    node_id = ma.fields.Integer(required=True, metadata={"description": "the scope: this node and all below it"})
+    title = ma.fields.String(required=True)
+    held_on = ma.fields.Date(required=True)
+    description = ma.fields.String(load_default="")
+    guidance = ma.fields.String(load_default="", metadata={"description": "what stations should do"})
+    places = ma.fields.String(load_default="", metadata={"description": "suggested places"})
+    publish_at = AwareDateTime(load_default=None, metadata={"description": "default: 09:00 local the day before"})
+
+
+class ThemeUpdateIn(ThemeIn):
+    node_id = ma.fields.Integer(load_default=None, metadata={"description": "ignored: a theme keeps its scope"})
+
+
+class NoteIn(ma.Schema):
+    note = ma.fields.String(required=True, metadata={"description": "empty removes the note"})
+
+
+class NoteOut(ma.Schema):
+    node_id = ma.fields.Integer()
+    node_name = ma.fields.String(attribute="node.name")
+    note = ma.fields.String()
+
+
+class ThemeOut(ma.Schema):
+    id = ma.fields.Integer()
+    node_id = ma.fields.Integer()
+    node_name = ma.fields.String(attribute="node.name")
+    title = ma.fields.String()
+    description = ma.fields.String()
+    guidance = ma.fields.String()
+    places = ma.fields.String()
+    held_on = ma.fields.Date()
+    publish_at = ma.fields.DateTime()
+    published_at = ma.fields.DateTime(allow_none=True)
+    status = ma.fields.String(metadata={"enum": ["scheduled", "published", "missed"]})
+    poster_url = ma.fields.Function(
+        lambda theme: url_for("themes.poster", theme_id=theme.id, _external=True) if theme.poster_type else None)
+    notes = ma.fields.List(ma.fields.Nested(NoteOut))
