@@ -1,7 +1,8 @@
 """The scheduler: run-jobs, two schedulers at once, and catch-up after downtime with a controlled clock."""
 import threading
 import time
-from datetime import UTC, date, datetime, time as clock, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 
 import pytest
 import sqlalchemy as sa
