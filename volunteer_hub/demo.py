@@ -1,5 +1,5 @@
 """The demo data set: one centre, 2 institutes, 4 stations, 3 teams, 30 volunteers, 2 merchants."""
-from datetime import timedelta
+from datetime import time, timedelta
 
 import sqlalchemy as sa
 
@@ -12,6 +12,7 @@ from volunteer_hub.nodes import services as nodes
 from volunteer_hub.nodes.models import Node
 from volunteer_hub.people import services as people
 from volunteer_hub.teams import services as teams
+from volunteer_hub.themes import services as themes
 
 PASSWORD = "Demo2026"
 CENTRE_CODE = "DEMO"
@@ -89,7 +90,23 @@ def load_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         clerk = owner or people.find_by_phone("13900000020")
         merchants.create_offer(clerk, merchant, title=offer, price=price, stock=50, monthly_limit=2)
     _last_saturday(manager, stations[0], volunteers[0:30:4])
+    _coming_saturdays(admin, manager, centre, stations[0])
     return True, logins
+
+
+def _coming_saturdays(admin, manager, centre, station) -> None:
+    """The centre's unified themes for the next two Saturdays and the station's weekly service day,
+    which the scheduler (``make run`` starts it) creates ahead and links to each week's theme."""
+    today = utcnow().astimezone(local_tz()).date()
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    for weeks, (title, guidance) in enumerate([("环境美化日", "清理楼道杂物、整治乱堆乱放"),
+                                               ("文明劝导日", "路口劝导文明出行、文明养犬")]):
+        themes.create_theme(admin, node_id=centre.id, title=title, held_on=saturday + timedelta(weeks=weeks),
+                            guidance=guidance, places="小区出入口、农贸市场、主要路口")
+    events.create_template(manager, node_id=station.id, title="周六志愿服务日", weekday=5, start_time=time(8, 30),
+                           end_time=time(11, 30), capacity=30, credits_per_hour=2, lat=station.lat, lon=station.lon,
+                           days_ahead=14)
+    events.generate_from_templates()
 
 
 def _last_saturday(manager, station, attendees) -> None:
