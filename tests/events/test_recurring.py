@@ -82,7 +82,7 @@ def test_template_rules(app, world, clock, api):
 
 def test_recurring_page(app, world, client, clock):
     client.post("/login", data={"phone": world.s1_manager.phone, "password": world.PASSWORD})
-    assert "No recurring service days" in client.get("/events/recurring").text
+    assert "暂无定期服务日" in client.get("/events/recurring").text
     response = client.post("/events/recurring", data={
         "title": "周六志愿服务日", "node_id": world.s1.id, "weekday": 5, "start_time": "08:30", "end_time": "11:30",
         "capacity": 20, "credits_per_hour": 1, "days_ahead": 14, "link_theme": "y"})

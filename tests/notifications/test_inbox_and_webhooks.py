@@ -93,7 +93,7 @@ def test_inbox_api_and_pages(app, world, api, client):
     assert client.post(f"/inbox/{first}/open").headers["Location"] == "/themes/1"
     client.post("/inbox/read-all")
     assert services.unread_count(world.volunteer) == 0
-    assert "No messages" in client.get("/inbox?unread=1").text
+    assert "暂无消息" in client.get("/inbox?unread=1").text
 
 
 def test_only_centre_admins_configure_the_webhook(app, world, api):

@@ -102,7 +102,7 @@ def test_unified_theme_reaches_stations_below_and_stations_only_add_notes(app, w
     db.session.commit()
     with pytest.raises(Conflict) as overlap:
         services.create_theme(world.s1_manager, node_id=world.s1.id, title="我们自己的", held_on=SATURDAY)
-    assert "add a local note" in overlap.value.message
+    assert "添加本站说明" in overlap.value.message and overlap.value.code == "theme_overlap"
     with pytest.raises(Forbidden):
         services.update_theme(world.s1_manager, theme, title="改名", held_on=SATURDAY)
     note = services.set_note(world.s1_manager, theme, world.s1, "东门广场集合，带扫帚")

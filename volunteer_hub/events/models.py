@@ -17,7 +17,22 @@ service_day_teams = sa.Table(
 )
 
 
-class ServiceDay(CreatedAtMixin, db.Model):
+class ServiceDetails:
+    """What a service day and a recurring one have in common: where it is and what it is."""
+
+    node_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(100))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    checkin_radius_m: Mapped[int | None]
+    capacity: Mapped[int]
+    credits_per_hour: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class ServiceDay(ServiceDetails, CreatedAtMixin, db.Model):
     """An event volunteers sign up for and check in at.
 
     ``confirmed_count`` mirrors the confirmed sign-ups: it is updated with a
@@ -28,24 +43,14 @@ class ServiceDay(CreatedAtMixin, db.Model):
     __tablename__ = "service_days"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    node_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"), index=True)
-    title: Mapped[str] = mapped_column(sa.String(100))
-    description: Mapped[str] = mapped_column(sa.Text, default="")
-    address: Mapped[str] = mapped_column(sa.String(200), default="")
-    lat: Mapped[float | None]
-    lon: Mapped[float | None]
-    checkin_radius_m: Mapped[int | None]
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
     signup_deadline: Mapped[datetime]
-    capacity: Mapped[int]
     confirmed_count: Mapped[int] = mapped_column(default=0)
-    credits_per_hour: Mapped[int] = mapped_column(default=1)
     granularity_minutes: Mapped[int] = mapped_column(default=30)
     min_interval_minutes: Mapped[int] = mapped_column(default=10)
     allow_walk_ins: Mapped[bool] = mapped_column(default=False)
     cancelled_at: Mapped[datetime | None]
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_day_templates.id", ondelete="SET NULL"))
     theme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("themes.id", ondelete="SET NULL"), index=True)
 
@@ -86,30 +91,20 @@ service_day_template_teams = sa.Table(
 )
 
 
-class ServiceDayTemplate(CreatedAtMixin, db.Model):
+class ServiceDayTemplate(ServiceDetails, CreatedAtMixin, db.Model):
     """A recurring service day, e.g. every Saturday 08:30-11:30 at a station: the scheduler creates
     each occurrence ``days_ahead`` days in advance, linked to that week's theme if asked."""
 
     __tablename__ = "service_day_templates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    node_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"), index=True)
-    title: Mapped[str] = mapped_column(sa.String(100))
-    description: Mapped[str] = mapped_column(sa.Text, default="")
-    address: Mapped[str] = mapped_column(sa.String(200), default="")
-    lat: Mapped[float | None]
-    lon: Mapped[float | None]
-    checkin_radius_m: Mapped[int | None]
     weekday: Mapped[int]  # Monday 0 … Sunday 6
     start_time: Mapped[time] = mapped_column(sa.Time)
     end_time: Mapped[time] = mapped_column(sa.Time)
-    capacity: Mapped[int]
-    credits_per_hour: Mapped[int] = mapped_column(default=1)
     link_theme: Mapped[bool] = mapped_column(default=True)
     days_ahead: Mapped[int] = mapped_column(default=14)
     starts_on: Mapped[date] = mapped_column(sa.Date)
     active: Mapped[bool] = mapped_column(default=True)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     node: Mapped["Node"] = relationship()  # noqa: F821
     teams: Mapped[list["Team"]] = relationship(secondary=service_day_template_teams,  # noqa: F821
