@@ -53,7 +53,7 @@ def init_extensions(app: Flask) -> None:
 
 # Each feature package has an ``api`` (flask-smorest blueprint ``blp``) and ``views`` (pages, ``bp``).
 FEATURES = ("people", "nodes", "teams", "events", "checkin", "credits", "merchants", "vouchers", "notifications",
-            "themes", "reports", "scheduler")
+            "themes", "reports", "scheduler", "needs")
 
 
 def init_blueprints(app: Flask) -> None:

@@ -4,6 +4,7 @@ from volunteer_hub.core.audit import AuditEntry  # noqa: F401
 from volunteer_hub.credits.models import CreditAccount, CreditEntry, CreditPolicy, CreditTransaction  # noqa: F401
 from volunteer_hub.events.models import ServiceDay, ServiceDayTemplate, SignUp  # noqa: F401
 from volunteer_hub.merchants.models import Merchant, Offer  # noqa: F401
+from volunteer_hub.needs.models import Need, NeedEvent, NeedPhoto  # noqa: F401
 from volunteer_hub.nodes.models import Node  # noqa: F401
 from volunteer_hub.notifications.models import Notification, WebhookDelivery, WebhookEndpoint  # noqa: F401
 from volunteer_hub.people.models import ApiToken, Grant, User, VolunteerProfile  # noqa: F401

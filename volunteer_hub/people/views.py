@@ -37,7 +37,7 @@ def home():
     node = current_user.profile.home_station if current_user.profile else (roots[0] if roots else None)
     return render_template("people/home.html", memberships=teams_of(current_user),
                            week_theme=theme_for_week(node, local_date(utcnow())) if node else None,
-                           report_centres=sorted({root.centre_id for root in roots}),
+                           report_centres=sorted({root.centre_id for root in roots}), queue_roots=roots,
                            is_global_admin=is_global_admin(current_user))
 
 

@@ -29,6 +29,8 @@ JOBS = (
         "Send due webhook deliveries, retrying with back-off"),
     Job("expire-credits", "volunteer_hub.credits.services:expire_and_warn", {"hour": "1", "minute": "0"},
         "Expire credits past their centre's expiry date and warn volunteers ahead"),
+    Job("escalate-needs", "volunteer_hub.needs.services:escalate_overdue", {"minute": "*/5"},
+        "Escalate residents' requests not dispatched in 24 h or not accepted by the deadline"),
     Job("weekly-report", "volunteer_hub.reports.services:generate_weekly",
         {"day_of_week": "mon", "hour": "6", "minute": "0"},
         "Rank each centre's stations for the past week (红黑榜) and tell managers"),

@@ -1,15 +1,6 @@
 import marshmallow as ma
 from flask import url_for
 
-from volunteer_hub.core.timefields import aware
-
-
-class AwareDateTime(ma.fields.AwareDateTime):
-    """ISO 8601 with an offset; an offset-less time is refused as ambiguous."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return aware(super()._deserialize(value, attr, data, **kwargs))
-
 
 class ThemeQuery(ma.Schema):
     node = ma.fields.Integer(metadata={"description": "default: your home station, else the first node you manage"})
@@ -24,7 +15,8 @@ class ThemeIn(ma.Schema):
     description = ma.fields.String(load_default="")
     guidance = ma.fields.String(load_default="", metadata={"description": "what stations should do"})
     places = ma.fields.String(load_default="", metadata={"description": "suggested places"})
-    publish_at = AwareDateTime(load_default=None, metadata={"description": "default: 09:00 local the day before"})
+    publish_at = ma.fields.AwareDateTime(load_default=None, allow_none=True,
+                                         metadata={"description": "default: 09:00 local the day before"})
 
 
 class ThemeUpdateIn(ThemeIn):

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from volunteer_hub.core.images import image_type
 from volunteer_hub.core.permissions import can_manage, managed_roots, require_manage
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node, NodeKind
@@ -21,7 +22,6 @@ log = logging.getLogger(__name__)
 
 PUBLISH_TIME = time(9, 0)  # the day before, local time
 MAX_POSTER_BYTES = 2 * 1024 * 1024
-POSTER_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 PLANNING_WEEKS = 8
 THEME_NODE_KINDS = (NodeKind.CENTRE, NodeKind.INSTITUTE, NodeKind.STATION)
 
@@ -113,7 +113,7 @@ def _poster_type(poster: bytes | None, errors: dict) -> str | None:
     if len(poster) > MAX_POSTER_BYTES:
         errors["poster"] = [_("The poster is at most 2 MB.")]
         return None
-    mime = next((mime for magic, mime in POSTER_TYPES.items() if poster.startswith(magic)), None)
+    mime = image_type(poster)
     if mime is None:
         errors["poster"] = [_("The poster must be a PNG or JPEG image.")]
     return mime
