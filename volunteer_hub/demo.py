@@ -8,6 +8,7 @@ from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.events import services as events
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
+from volunteer_hub.needs import services as needs
 from volunteer_hub.nodes import services as nodes
 from volunteer_hub.nodes.models import Node
 from volunteer_hub.people import services as people
@@ -32,6 +33,7 @@ def load_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         ("station manager", "钱站长", "13900000002"),
         ("merchant staff", "孙店长", "13900000003"),
         ("volunteer", _volunteer_name(0), "13800000000"),
+        ("resident", "吴阿姨", "13600000000"),
     ]
     if db.session.scalar(sa.select(Node.id).where(Node.code == CENTRE_CODE)):
         return False, logins
@@ -91,6 +93,9 @@ def load_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         merchants.create_offer(clerk, merchant, title=offer, price=price, stock=50, monthly_limit=2)
     _last_saturday(manager, stations[0], volunteers[0:30:4])
     _coming_saturdays(admin, manager, centre, stations[0])
+    resident = people.create_user(name="吴阿姨", phone="13600000000", password=PASSWORD)
+    needs.submit(resident, node_id=stations[0].id, category="poverty", description="独居老人家中灯泡坏了，需要帮忙更换",
+                 address="城南社区 12 幢 301 室", wished_at=utcnow() + timedelta(days=2), contact_phone=resident.phone)
     return True, logins
 
 
