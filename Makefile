@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench install dev-install translations postgres migrate demo openapi i18n clean
+.PHONY: run test bench install dev-install translations postgres browser migrate demo openapi i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -41,6 +41,15 @@ postgres:
 		$(SUDO) apt-get install -y --no-install-recommends postgresql; \
 	fi
 
+# The browser tests drive Debian's Chromium through Playwright, with a CJK font for the pages.
+browser:
+	@if dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1; then \
+		echo "Chromium found."; \
+	else \
+		echo "Installing Debian's chromium and fonts-wqy-microhei..."; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium fonts-wqy-microhei; \
+	fi
+
 migrate: install
 	$(FLASK) db upgrade
 
@@ -51,7 +60,7 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT) — stop with Ctrl-C."
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: dev-install postgres
+test: dev-install postgres browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -p no:cacheprovider
 

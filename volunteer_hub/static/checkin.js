@@ -19,9 +19,4 @@
   }
   var print = document.querySelector("[data-print]");
   if (print) { print.addEventListener("click", function () { window.print(); }); }
-  document.querySelectorAll("button[data-busy]").forEach(function (button) {
-    button.form && button.form.addEventListener("submit", function () {
-      button.disabled = true; button.textContent = button.dataset.busy;
-    });
-  });
 })();

@@ -1,0 +1,259 @@
+"""A whole Saturday in Chromium: theme → service day → QR check-in and out → approval → credits →
+redemption at the counter → a resident's request → the centre's reports. Phone and desktop screens;
+a screenshot and an axe-core check at every step."""
+import base64
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.e2e.conftest import DESKTOP, PHONE, Screen
+
+PASSWORD = "Passw0rd!"
+SATURDAY = date(2026, 11, 28)
+CHECK_IN = datetime(2026, 11, 28, 0, 35, tzinfo=UTC)  # 08:35 in Asia/Shanghai
+
+
+@pytest.fixture(scope="module")
+def town(live):
+    """A centre with one station, its manager, a team and its leader, a volunteer, a merchant with an
+    offer, a resident, and this Saturday's unified theme, published."""
+    from volunteer_hub.extensions import db
+    from volunteer_hub.merchants import services as merchants
+    from volunteer_hub.nodes import services as nodes
+    from volunteer_hub.people import services as people
+    from volunteer_hub.teams import services as teams
+    from volunteer_hub.themes import services as themes
+
+    _base, app = live
+    with app.app_context():
+        root = people.create_admin(name="平台管理员", phone="13900000000", password=PASSWORD)
+        centre = nodes.create_node(root, name="吴江区新时代文明实践中心", kind="centre", code="WJ")
+        institute = nodes.create_node(root, name="松陵街道实践所", kind="institute", parent_id=centre.id)
+        station = nodes.create_node(root, name="城南社区实践站", kind="station", parent_id=institute.id)
+        centre_admin = people.create_admin(name="周主任", phone="13900000001", password=PASSWORD, centre=centre)
+        manager = people.create_user(name="钱站长", phone="13900000002", password=PASSWORD)
+        people.appoint_manager(root, station, manager)
+        leader = people.register_volunteer(name="李队长", phone="13800000001", password=PASSWORD,
+                                           home_station_id=station.id)
+        team = teams.create_team(manager, name="城南卫生环保队", category="environment", node_id=station.id,
+                                 leader_id=leader.id)
+        people.register_volunteer(name="王小明", phone="13800000002", password=PASSWORD, home_station_id=station.id)
+        owner = people.create_user(name="孙店长", phone="13900000003", password=PASSWORD)
+        shop = merchants.register_merchant(owner, centre=centre, owner=owner, name="城南便民理发店", address="菜场东侧",
+                                           contact_phone="13900000003", licence_no="91320509MA1E2E000X")
+        merchants.approve(centre_admin, shop, [station.id])
+        offer = merchants.create_offer(owner, shop, title="理发一次", price=2, stock=5)
+        people.create_user(name="吴阿姨", phone="13600000000", password=PASSWORD)
+        themes.create_theme(centre_admin, node_id=centre.id, title="环境美化日", held_on=SATURDAY,
+                            guidance="清理楼道杂物，整治乱堆乱放")
+        themes.publish_due()
+        db.session.commit()
+        return {"centre": centre.id, "station": station.id, "team": team.id, "offer": offer.id}
+
+
+@pytest.fixture(scope="module")
+def screens(browser, live):
+    base, _app = live
+    made = {}
+
+    def screen(name, device):
+        if name not in made:
+            made[name] = Screen(browser, base, name, device)
+        return made[name]
+
+    yield screen
+    for s in made.values():
+        s.close()
+
+
+@pytest.fixture(scope="module")
+def state():
+    return {}
+
+
+def db_scalar(live, query):
+    from volunteer_hub.extensions import db
+
+    with live[1].app_context():
+        return db.session.scalar(query)
+
+
+def qr_url(screen) -> str:
+    """Read the check-in screen's QR image as a phone camera would: decode the PNG itself."""
+    import zxingcpp
+    from PIL import Image
+
+    screen.page.reload()
+    src = screen.page.get_attribute("img.qr", "src")
+    image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+    [result] = zxingcpp.read_barcodes(image)
+    return result.text
+
+
+def test_1_manager_sees_the_theme_creates_the_day_and_opens_the_screen(town, screens, state, live):
+    manager = screens("manager", DESKTOP)
+    manager.login("13900000002", PASSWORD)
+    assert "环境美化日" in manager.page.inner_text("main")  # this week's unified theme on the home page
+    manager.check_accessibility()
+    manager.shot("1a-home")
+    manager.page.click("text=环境美化日")
+    manager.page.click("a[href^='/events/new']")
+    assert manager.page.input_value("input[name=title]") == "环境美化日"
+    manager.page.fill("input[name=starts_at]", "2026-11-28T08:30")
+    manager.page.fill("input[name=ends_at]", "2026-11-28T11:30")
+    manager.page.fill("input[name=capacity]", "20")
+    manager.page.select_option("select[name=team_ids]", str(town["team"]))
+    manager.page.fill("input[name=credits_per_hour]", "1")
+    manager.check_accessibility()
+    manager.shot("1b-new-service-day")
+    manager.page.click("main form button[type=submit].primary")
+    manager.page.wait_for_url(re.compile(r"/events/\d+$"))
+    state["day"] = int(manager.page.url.rsplit("/", 1)[1])
+    manager.page.click(f"a[href='/events/{state['day']}/screen']")
+    assert manager.page.is_visible("img.qr")
+    manager.check_accessibility()
+    manager.shot("1c-check-in-screen")
+
+
+def test_2_volunteer_signs_up_and_checks_in_and_out_by_scanning(town, screens, state, live, clock):
+    from volunteer_hub.checkin.models import Attendance
+
+    volunteer = screens("volunteer", PHONE)
+    volunteer.login("13800000002", PASSWORD)
+    volunteer.go(f"/events/{state['day']}")
+    volunteer.page.click(f"form[action='/events/{state['day']}/signup'] button")
+    assert "已报名" in volunteer.page.inner_text("main") or "报名成功" in volunteer.page.inner_text("main")
+    volunteer.check_accessibility()
+    volunteer.shot("2a-signed-up")
+
+    clock.move_to(CHECK_IN)
+    url = qr_url(screens("manager", DESKTOP))
+    assert url.startswith(volunteer.base + "/c/")
+    volunteer.page.goto(url)
+    volunteer.page.wait_for_load_state("networkidle")
+    volunteer.check_accessibility()
+    volunteer.shot("2b-checked-in")
+    status = sa.select(Attendance.status).where(Attendance.service_day_id == state["day"])
+    assert db_scalar(live, status) == "open"
+
+    clock.move_to(CHECK_IN + timedelta(hours=3))
+    volunteer.page.goto(qr_url(screens("manager", DESKTOP)))
+    volunteer.page.wait_for_load_state("networkidle")
+    volunteer.shot("2c-checked-out")
+    assert db_scalar(live, status) == "closed"
+
+
+def test_3_manager_approves_and_the_volunteer_sees_credits_and_stars(town, screens, state, live):
+    manager = screens("manager", DESKTOP)
+    manager.go(f"/events/{state['day']}/attendance")
+    manager.check_accessibility()
+    manager.page.click("button[name=all]")
+    manager.shot("3a-approved")
+    volunteer = screens("volunteer", PHONE)
+    volunteer.go("/me/hours")
+    text = volunteer.page.inner_text("main")
+    assert "2.5" in text  # 08:35 to 11:35, clipped to the 11:30 end, in 30-minute steps
+    volunteer.check_accessibility()
+    volunteer.shot("3b-my-hours")
+    from volunteer_hub.credits.models import CreditAccount
+
+    balance = db_scalar(live, sa.select(CreditAccount.balance).where(CreditAccount.kind == "wallet"))
+    assert balance > 0
+    state["balance"] = balance
+
+
+def test_4_volunteer_redeems_and_the_merchant_confirms_at_the_counter(town, screens, state, live):
+    from volunteer_hub.credits.models import CreditAccount
+    from volunteer_hub.merchants.models import Offer
+
+    volunteer = screens("volunteer", PHONE)
+    volunteer.go("/offers")
+    volunteer.check_accessibility()
+    volunteer.page.click(f"form[action='/offers/{town['offer']}/redeem'] button")
+    code = volunteer.page.inner_text("p.big-state").strip()
+    assert len(code) == 8
+    volunteer.check_accessibility()
+    volunteer.shot("4a-voucher")
+
+    merchant = screens("merchant", DESKTOP)
+    merchant.login("13900000003", PASSWORD)
+    merchant.go("/merchant")
+    merchant.page.fill("input[name=code]", code.lower())
+    merchant.page.click("main form button[type=submit]")
+    assert "理发一次" in merchant.page.inner_text("main")
+    merchant.check_accessibility()
+    merchant.shot("4b-counter")
+    merchant.page.click("form button.primary.big")
+    merchant.shot("4c-confirmed")
+
+    wallet = sa.select(CreditAccount.balance).where(CreditAccount.kind == "wallet")
+    assert db_scalar(live, wallet) == state["balance"] - 4  # 2 credits in half-credit units
+    assert db_scalar(live, sa.select(Offer.stock).where(Offer.id == town["offer"])) == 4
+    merchant.go("/merchant")
+    assert "今日核销 (1)" in merchant.page.inner_text("main")  # today's redemptions
+    volunteer.page.reload()
+    volunteer.shot("4d-voucher-after")
+
+
+def test_5_a_resident_request_is_dispatched_accepted_served_and_rated(town, screens, state, live, clock):
+    from volunteer_hub.needs.models import Need
+
+    resident = screens("resident", PHONE)
+    resident.login("13600000000", PASSWORD)
+    resident.go("/needs/new")
+    resident.page.select_option("select[name=category]", "poverty")
+    resident.page.fill("textarea[name=description]", "独居老人家中灯泡坏了，需要帮忙更换")
+    resident.page.fill("input[name=address]", "城南社区 12 幢 301 室")
+    resident.page.fill("input[name=wished_at]", "2026-11-29T09:00")
+    resident.check_accessibility()
+    resident.shot("5a-ask")
+    resident.page.click("main form button[type=submit].primary")
+    resident.page.wait_for_url(re.compile(r"/needs/\d+$"))
+    need_id = int(resident.page.url.rsplit("/", 1)[1])
+
+    manager = screens("manager", DESKTOP)
+    manager.go(f"/nodes/{town['station']}/needs")
+    manager.check_accessibility()
+    manager.go(f"/needs/{need_id}")
+    manager.page.select_option("select[name=d-team_id]", str(town["team"]))
+    manager.page.fill("input[name=d-accept_by]", "2026-11-28T20:00")
+    manager.page.click(f"form[action='/needs/{need_id}/dispatch'] button")
+    manager.shot("5b-dispatched")
+
+    leader = screens("leader", PHONE)
+    leader.login("13800000001", PASSWORD)
+    leader.go(f"/needs/{need_id}")
+    leader.check_accessibility()
+    leader.page.click(f"form[action='/needs/{need_id}/accept'] button")
+    leader.shot("5c-accepted")
+    clock.move_to(datetime(2026, 11, 29, 3, 0, tzinfo=UTC))  # Sunday 11:00, after the service
+    leader.page.reload()
+    leader.page.click(f"form[action='/needs/{need_id}/complete'] button")
+
+    resident.page.reload()
+    resident.page.select_option("select[name=v-rating]", "5")
+    resident.page.fill("textarea[name=v-comment]", "很及时，谢谢")
+    resident.page.click(f"form[action='/needs/{need_id}/review'] button")
+    resident.check_accessibility()
+    resident.shot("5d-rated")
+    assert db_scalar(live, sa.select(Need.state).where(Need.id == need_id)) == "reviewed"
+
+
+def test_6_the_centre_admin_reads_the_weekly_report_and_the_credits_chart(town, screens, state, live):
+    admin = screens("admin", DESKTOP)
+    admin.login("13900000001", PASSWORD)
+    admin.go(f"/centres/{town['centre']}/reports/weekly?week=2026-11-23")
+    assert "城南社区实践站" in admin.page.inner_text("main")
+    admin.check_accessibility()
+    admin.shot("6a-weekly-report")
+    admin.go(f"/centres/{town['centre']}/credits")
+    assert admin.page.is_visible("svg")
+    admin.check_accessibility()
+    admin.shot("6b-credits")
+    phone = screens("admin-phone", PHONE)
+    phone.login("13900000001", PASSWORD)
+    phone.go(f"/centres/{town['centre']}/reports/weekly?week=2026-11-23")
+    phone.shot("6c-weekly-report")
