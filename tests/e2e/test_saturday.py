@@ -257,3 +257,21 @@ def test_6_the_centre_admin_reads_the_weekly_report_and_the_credits_chart(town, 
     phone.login("13900000001", PASSWORD)
     phone.go(f"/centres/{town['centre']}/reports/weekly?week=2026-11-23")
     phone.shot("6c-weekly-report")
+
+
+def test_7_error_pages_in_both_languages_show_no_trace(town, screens, live):
+    visitor = screens("visitor", PHONE)
+    response = visitor.go("/no/such/page")
+    assert response.status == 404 and "Traceback" not in visitor.page.content()
+    chinese = visitor.page.inner_text("main")
+    visitor.check_accessibility()
+    visitor.shot("7a-not-found")
+    visitor.page.click("footer button:has-text('English')")
+    visitor.go("/no/such/page")
+    assert visitor.page.inner_text("main") != chinese and visitor.page.get_attribute("html", "lang") == "en"
+    visitor.check_accessibility()
+    visitor.go("/login")
+    visitor.page.click("main form button[type=submit]")  # empty form: errors beside the inputs
+    assert visitor.page.locator(".error").count() >= 1
+    visitor.check_accessibility()
+    visitor.shot("7b-login-errors-en")

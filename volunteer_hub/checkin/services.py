@@ -295,6 +295,20 @@ def hours_summary(user, now: datetime | None = None) -> dict:
             "next_star_hours": next_star(hours)}
 
 
+def weekly_hours(user, weeks: int = 8, now: datetime | None = None) -> tuple[list[str], list[float]]:
+    """Approved hours in each of the last ``weeks`` local weeks (Monday first), oldest first."""
+    tz = local_tz()
+    today = (now or utcnow()).astimezone(tz).date()
+    first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    totals = [0] * weeks
+    for row in approved_attendance(user):
+        index = (row.service_day.starts_at.astimezone(tz).date() - first).days // 7
+        if 0 <= index < weeks:
+            totals[index] += row.credited_minutes
+    labels = [(first + timedelta(weeks=i)).strftime("%m-%d") for i in range(weeks)]
+    return labels, [minutes / 60 for minutes in totals]
+
+
 def my_attendance(user) -> list[Attendance]:
     return db.session.scalars(
         sa.select(Attendance).join(ServiceDay, Attendance.service_day_id == ServiceDay.id)

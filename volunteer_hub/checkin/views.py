@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from volunteer_hub.checkin import qr, services
 from volunteer_hub.checkin.api import checkin_url, image_response
 from volunteer_hub.checkin.forms import ManualForm, ScanForm
+from volunteer_hub.core.charts import bar_chart
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import DomainError
 from volunteer_hub.core.forms import ActionForm, commit
@@ -125,7 +126,9 @@ def manual(day_id):
 def my_hours():
     wallet = credits.wallet_summary(current_user)
     entries = db.session.scalars(credits.entries_query(wallet["account_id"]).limit(10)).all()
-    return render_template("checkin/my_hours.html", summary=services.hours_summary(current_user),
+    labels, hours = services.weekly_hours(current_user)
+    chart = bar_chart(_("Approved hours per week"), labels, {_("hours"): hours})
+    return render_template("checkin/my_hours.html", summary=services.hours_summary(current_user), chart=chart,
                            wallet=wallet, entries=entries, to_credits=credits.to_credits,
                            signups=upcoming_signups(current_user), rows=services.my_attendance(current_user))
 

@@ -70,9 +70,12 @@ def dashboard(node_id):
     services.require_queue(current_user, node)
     data = services.dashboard(node)
     labels = dict(_category_choices())
-    chart = bar_chart(_("Requests by category"), [labels[c] for c in data["by_category"]],
-                      {_("requests"): list(data["by_category"].values())})
-    return render_template("needs/dashboard.html", node=node, data=data, chart=chart, labels=services.STATE_LABELS)
+    charts = [bar_chart(_("Requests by state"), [str(services.STATE_LABELS[s]) for s in data["by_state"]],
+                        {_("requests"): list(data["by_state"].values())}),
+              bar_chart(_("Requests by category"), [labels[c] for c in data["by_category"]],
+                        {_("requests"): list(data["by_category"].values())})]
+    return render_template("needs/dashboard.html", node=node, data=data, charts=charts,
+                           labels=services.STATE_LABELS)
 
 
 def _team_choices(need):
