@@ -58,15 +58,20 @@ class Base(DeclarativeBase):
     )
 
 
-def insert_ignoring_conflicts(model, values: dict):
-    """``INSERT … ON CONFLICT DO NOTHING`` for the session's database (PostgreSQL or SQLite)."""
+def dialect_insert(model):
+    """``INSERT`` of the session's database (PostgreSQL or SQLite), which has ``on_conflict_do_nothing``."""
     from volunteer_hub.extensions import db
 
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(model).values(**values).on_conflict_do_nothing()
+    return insert(model)
+
+
+def insert_ignoring_conflicts(model, values: dict):
+    """``INSERT … ON CONFLICT DO NOTHING`` of one row."""
+    return dialect_insert(model).values(**values).on_conflict_do_nothing()
 
 
 class CreatedAtMixin:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from volunteer_hub.core import audit
-from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.db import dialect_insert, insert_ignoring_conflicts, utcnow
 from volunteer_hub.core.errors import Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import is_centre_admin
 from volunteer_hub.extensions import db
@@ -32,14 +32,6 @@ SIGNATURE_HEADER = "X-VolunteerHub-Signature"
 TIMESTAMP_HEADER = "X-VolunteerHub-Timestamp"
 
 
-def _insert():
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 # --- inbox ----------------------------------------------------------------------------------------
 
 def notify(recipients: sa.Select, *, key: str, kind: str, title: str, body: str = "", link: str = "",
@@ -54,7 +46,7 @@ def notify(recipients: sa.Select, *, key: str, kind: str, title: str, body: str 
     values = sa.select(recipients.subquery().c[0], sa.literal(key), sa.literal(kind), sa.literal(title[:200]),
                        sa.literal(body), sa.literal(link[:255]), sa.literal(now, type_=Notification.created_at.type))
     # SQLite needs a WHERE in INSERT … SELECT before ON CONFLICT (its parser would read ON as a join).
-    statement = (_insert()(Notification)
+    statement = (dialect_insert(Notification)
                  .from_select(["user_id", "key", "kind", "title", "body", "link", "created_at"],
                               values.where(sa.true()))
                  .on_conflict_do_nothing().returning(Notification.user_id))
@@ -134,10 +126,10 @@ def _enqueue(centre_id: int, *, key: str, event: str, message: dict, user_ids: l
         chunk = people[start:start + RECIPIENTS_PER_DELIVERY]
         payload = {"event": event, "key": key, **message,
                    "recipients": [{"user_id": i, "name": name, "phone": phone} for i, name, phone in chunk]}
-        db.session.execute(_insert()(WebhookDelivery).values(
-            endpoint_id=endpoint.id, key=f"{key}:{chunk[0][0]}", event=event, payload=payload,
-            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, last_error="", created_at=now,
-        ).on_conflict_do_nothing())
+        db.session.execute(insert_ignoring_conflicts(WebhookDelivery, {
+            "endpoint_id": endpoint.id, "key": f"{key}:{chunk[0][0]}", "event": event, "payload": payload,
+            "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": now, "last_error": "",
+            "created_at": now}))
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
