@@ -4,7 +4,7 @@ from datetime import time, timedelta
 import sqlalchemy as sa
 
 from volunteer_hub.checkin import services as checkin
-from volunteer_hub.core.db import local_tz, utcnow
+from volunteer_hub.core.db import local_date, local_tz, utcnow
 from volunteer_hub.events import services as events
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
@@ -102,7 +102,7 @@ def load_demo() -> tuple[bool, list[tuple[str, str, str]]]:
 def _coming_saturdays(admin, manager, centre, station) -> None:
     """The centre's unified themes for the next two Saturdays and the station's weekly service day,
     which the scheduler (``make run`` starts it) creates ahead and links to each week's theme."""
-    today = utcnow().astimezone(local_tz()).date()
+    today = local_date(utcnow())
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
     for weeks, (title, guidance) in enumerate([("环境美化日", "清理楼道杂物、整治乱堆乱放"),
                                                ("文明劝导日", "路口劝导文明出行、文明养犬")]):

@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, Signer
 from volunteer_hub.checkin.models import Attendance
 from volunteer_hub.checkin.models import AttendanceStatus as A
 from volunteer_hub.core import audit
-from volunteer_hub.core.db import insert_ignoring_conflicts, local_tz, utcnow
+from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_tz, utcnow, week_start
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.credits import services as credits
 from volunteer_hub.events.models import ServiceDay, SignUp, SignUpStatus
@@ -297,12 +297,10 @@ def hours_summary(user, now: datetime | None = None) -> dict:
 
 def weekly_hours(user, weeks: int = 8, now: datetime | None = None) -> tuple[list[str], list[float]]:
     """Approved hours in each of the last ``weeks`` local weeks (Monday first), oldest first."""
-    tz = local_tz()
-    today = (now or utcnow()).astimezone(tz).date()
-    first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    first = week_start(local_date(now or utcnow())) - timedelta(weeks=weeks - 1)
     totals = [0] * weeks
     for row in approved_attendance(user):
-        index = (row.service_day.starts_at.astimezone(tz).date() - first).days // 7
+        index = (local_date(row.service_day.starts_at) - first).days // 7
         if 0 <= index < weeks:
             totals[index] += row.credited_minutes
     labels = [(first + timedelta(weeks=i)).strftime("%m-%d") for i in range(weeks)]

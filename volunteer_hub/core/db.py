@@ -1,5 +1,5 @@
 """Declarative base, naming convention and time helpers shared by every model."""
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -22,6 +22,21 @@ def utcnow() -> datetime:
 def local_tz() -> ZoneInfo:
     """The centre's time zone (``TIMEZONE``): pages, reports and calendar months use it."""
     return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day of ``moment`` in the centre's time zone."""
+    return moment.astimezone(local_tz()).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """The UTC instant at which ``day`` begins in the centre's time zone."""
+    return datetime.combine(day, time(0), tzinfo=local_tz()).astimezone(UTC)
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
 
 
 class UTCDateTime(sa.types.TypeDecorator):

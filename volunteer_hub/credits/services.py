@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from volunteer_hub.core import audit
-from volunteer_hub.core.db import insert_ignoring_conflicts, local_tz, utcnow
+from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
 from volunteer_hub.core.permissions import can_manage
 from volunteer_hub.credits.models import (
@@ -285,7 +285,7 @@ def expire_and_warn(now: datetime | None = None) -> dict:
                 transaction, posted = post(
                     TransactionKind.EXPIRE, f"expire:{account_id}:{boundary.date()}:{flow['out']}",
                     [(db.session.get(CreditAccount, account_id), -units), (expiry_account(centre.id), units)],
-                    memo=_("Expired (earned before %(date)s)", date=boundary.astimezone(local_tz()).date()))
+                    memo=_("Expired (earned before %(date)s)", date=local_date(boundary)))
                 if posted:
                     counts["expired_wallets"] += 1
                     counts["expired_credits"] += to_credits(units)
@@ -295,7 +295,7 @@ def expire_and_warn(now: datetime | None = None) -> dict:
                     flow["out"] += units
             upcoming = expiring_by(flow, next_boundary) if next_boundary > now else 0
             if upcoming and now >= next_boundary - timedelta(days=policy.warn_days):
-                day = (next_boundary - timedelta(seconds=1)).astimezone(local_tz()).date()
+                day = local_date(next_boundary - timedelta(seconds=1))
                 counts["warned"] += len(notify_users(
                     [flow["user_id"]], key=f"credit-expiry-warning:{next_boundary.date()}", kind="credit_expiry",
                     link="/offers", centre_id=centre.id,

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from volunteer_hub.core import audit
-from volunteer_hub.core.db import local_tz, utcnow
+from volunteer_hub.core.db import local_date, local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import can_manage
 from volunteer_hub.events.models import ServiceDay, ServiceDayTemplate, SignUp
@@ -304,7 +304,7 @@ def create_template(actor, *, node_id: int, title: str, weekday: int, start_time
         node=node, teams=teams, title=title.strip(), description=description or "", address=address or node.address,
         lat=lat, lon=lon, checkin_radius_m=(checkin_radius_m or None) if lat is not None else None, weekday=weekday,
         start_time=start_time, end_time=end_time, capacity=capacity, credits_per_hour=credits_per_hour,
-        link_theme=link_theme, days_ahead=days_ahead, starts_on=starts_on or now.astimezone(local_tz()).date(),
+        link_theme=link_theme, days_ahead=days_ahead, starts_on=starts_on or local_date(now),
         created_by_id=actor.id)
     db.session.add(template)
     db.session.flush()
@@ -338,7 +338,7 @@ def templates_for(user) -> sa.Select:
 
 
 def _generate(template: ServiceDayTemplate, now: datetime) -> int:
-    today = now.astimezone(local_tz()).date()
+    today = local_date(now)
     created = 0
     for offset in range(template.days_ahead + 1):
         day = today + timedelta(days=offset)
@@ -376,7 +376,7 @@ def generate_from_templates(now: datetime | None = None) -> dict:
                ServiceDay.cancelled_at.is_(None))).all()
     linked = 0
     for day in unlinked:
-        theme = theme_for_week(day.node, day.starts_at.astimezone(local_tz()).date(), published_only=False)
+        theme = theme_for_week(day.node, local_date(day.starts_at), published_only=False)
         if theme is not None:
             day.theme_id = theme.id
             linked += 1

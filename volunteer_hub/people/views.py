@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.db import local_date, utcnow
 from volunteer_hub.core.forms import ActionForm, commit
 from volunteer_hub.core.permissions import is_global_admin, managed_roots
 from volunteer_hub.extensions import db
@@ -13,7 +13,7 @@ from volunteer_hub.nodes.services import stations_under
 from volunteer_hub.people import services
 from volunteer_hub.people.forms import LoginForm, ProfileForm, SignupForm, split_skills
 from volunteer_hub.teams.services import teams_of
-from volunteer_hub.themes.services import local_date, theme_for_week
+from volunteer_hub.themes.services import theme_for_week
 
 bp = Blueprint("people", __name__)
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from volunteer_hub.checkin.models import Attendance
-from volunteer_hub.core.db import insert_ignoring_conflicts, utcnow
+from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_midnight, utcnow, week_start
 from volunteer_hub.core.errors import Forbidden, ValidationFailed
 from volunteer_hub.core.permissions import can_manage, managed_roots
 from volunteer_hub.credits.models import CreditAccount, CreditEntry, CreditTransaction, TransactionKind
@@ -16,7 +16,6 @@ from volunteer_hub.nodes.models import Node, NodeKind
 from volunteer_hub.notifications.services import notify
 from volunteer_hub.people.models import Grant, VolunteerProfile
 from volunteer_hub.reports.models import WeeklyReport
-from volunteer_hub.themes.services import local_date, local_midnight, week_start
 
 MEASURES = ("service_days", "volunteers", "hours", "redeemed")
 CATCH_UP_WEEKS = 4  # a scheduler down for a while still writes the reports of the last four weeks

@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from volunteer_hub.core import audit
-from volunteer_hub.core.db import local_tz, utcnow
+from volunteer_hub.core.db import local_date, local_midnight, local_tz, utcnow, week_start
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.images import image_type
 from volunteer_hub.core.permissions import can_manage, managed_roots, require_manage
@@ -26,21 +26,9 @@ PLANNING_WEEKS = 8
 THEME_NODE_KINDS = (NodeKind.CENTRE, NodeKind.INSTITUTE, NodeKind.STATION)
 
 
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(local_tz()).date()
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=local_tz()).astimezone(UTC)
-
-
 def default_publish_at(held_on: date) -> datetime:
     """09:00 local time the day before: a zone with daylight saving gets its 09:00, not UTC's."""
     return datetime.combine(held_on - timedelta(days=1), PUBLISH_TIME, tzinfo=local_tz()).astimezone(UTC)
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def get_theme(theme_id: int) -> Theme:

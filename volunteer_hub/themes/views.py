@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_hub.core.db import local_tz, utcnow
+from volunteer_hub.core.db import local_date, local_tz, utcnow, week_start
 from volunteer_hub.core.forms import ActionForm, commit
 from volunteer_hub.core.permissions import can_manage, managed_roots
 from volunteer_hub.nodes.services import get_node
@@ -19,7 +19,7 @@ def _start() -> date:
     try:
         return date.fromisoformat(request.args["from"])
     except (KeyError, ValueError):
-        return services.local_date(utcnow())
+        return local_date(utcnow())
 
 
 @bp.route("")
@@ -28,7 +28,7 @@ def calendar():
     """主题日历: the coming weeks of a node, scheduled, published or missing."""
     node = get_node(request.args.get("node", type=int)) if request.args.get("node") else \
         services.default_node(current_user)
-    start = services.week_start(_start())
+    start = week_start(_start())
     weeks = services.calendar(current_user, node, start)
     return render_template("themes/calendar.html", node=node, weeks=weeks, start=start,
                            prev=start - timedelta(weeks=services.PLANNING_WEEKS),
