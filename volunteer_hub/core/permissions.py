@@ -34,6 +34,12 @@ def is_centre_admin(user, centre) -> bool:
     )
 
 
+def require_centre_admin(user, centre, message: str) -> None:
+    """Centre settings (webhook, credit policy): only a centre, and only its administrators."""
+    if centre.kind != "centre" or not is_centre_admin(user, centre):
+        raise Forbidden(message)
+
+
 def require_manage(user, node, message: str | None = None) -> None:
     if not can_manage(user, node):
         raise Forbidden(message or _("You do not manage %(name)s (%(code)s).", name=node.name, code=node.code))

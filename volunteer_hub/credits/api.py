@@ -1,13 +1,10 @@
 """JSON API of 文明良票: my wallet, and managers' manual adjustments."""
 from flask import request
 from flask.views import MethodView
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from volunteer_hub.core.api import auth_required
-from volunteer_hub.core.errors import Forbidden
-from volunteer_hub.core.permissions import is_centre_admin
 from volunteer_hub.credits import services
 from volunteer_hub.credits.schemas import AdjustmentIn, AdjustmentOut, PolicyIn, PolicyOut, WalletOut
 from volunteer_hub.extensions import db
@@ -57,8 +54,7 @@ class CreditPolicy(MethodView):
     def get(self, centre_id):
         """Whether the centre's credits expire (centre admins)."""
         centre = get_node(centre_id)
-        if not is_centre_admin(current_user, centre):
-            raise Forbidden(_("Only the centre's administrators can set its credit policy."))
+        services.require_policy_admin(current_user, centre)
         return services.policy_of(centre)
 
     @blp.arguments(PolicyIn)

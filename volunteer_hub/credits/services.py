@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
-from volunteer_hub.core.permissions import can_manage
+from volunteer_hub.core.permissions import can_manage, require_centre_admin
 from volunteer_hub.credits.models import (
     UNITS_PER_CREDIT,
     AccountKind,
@@ -202,12 +202,13 @@ def policy_of(centre) -> CreditPolicy:
                                                                   warn_days=30)
 
 
+def require_policy_admin(actor, centre) -> None:
+    require_centre_admin(actor, centre, _("Only the centre's administrators can set its credit policy."))
+
+
 def set_policy(actor, centre, *, expiry: str, warn_days: int = 30) -> CreditPolicy:
     """A centre admin chooses whether credits expire (and how far ahead volunteers are told)."""
-    from volunteer_hub.core.permissions import is_centre_admin
-
-    if centre.kind != "centre" or not is_centre_admin(actor, centre):
-        raise Forbidden(_("Only the centre's administrators can set its credit policy."))
+    require_policy_admin(actor, centre)
     errors = {}
     if expiry not in set(ExpiryRule):
         errors["expiry"] = [_("Choose: never, or at the end of the next calendar year.")]

@@ -5,9 +5,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from volunteer_hub.core.api import auth_required
-from volunteer_hub.core.errors import Forbidden, NotFound
+from volunteer_hub.core.errors import NotFound
 from volunteer_hub.core.pagination import page_of
-from volunteer_hub.core.permissions import is_centre_admin
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.notifications import services
@@ -57,8 +56,7 @@ class CentreWebhook(MethodView):
     def get(self, centre_id):
         """The centre's webhook (centre admins)."""
         centre = get_node(centre_id)
-        if not is_centre_admin(current_user, centre):
-            raise Forbidden(_("Only the centre's administrators can configure its webhook."))
+        services.require_webhook_admin(current_user, centre)
         endpoint = services.webhook_of(centre)
         if endpoint is None:
             raise NotFound(_("This centre has no webhook yet."))

@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import dialect_insert, insert_ignoring_conflicts, utcnow
-from volunteer_hub.core.errors import Forbidden, NotFound, ValidationFailed
-from volunteer_hub.core.permissions import is_centre_admin
+from volunteer_hub.core.errors import NotFound, ValidationFailed
+from volunteer_hub.core.permissions import require_centre_admin
 from volunteer_hub.extensions import db
 from volunteer_hub.notifications.models import DeliveryStatus, Notification, WebhookDelivery, WebhookEndpoint
 from volunteer_hub.people.models import User
@@ -94,10 +94,13 @@ def webhook_of(centre) -> WebhookEndpoint | None:
     return db.session.scalar(sa.select(WebhookEndpoint).where(WebhookEndpoint.centre_id == centre.id))
 
 
+def require_webhook_admin(actor, centre) -> None:
+    require_centre_admin(actor, centre, _("Only the centre's administrators can configure its webhook."))
+
+
 def configure_webhook(actor, centre, *, url: str, active: bool = True, new_secret: bool = False) -> WebhookEndpoint:
     """A centre admin sets the gateway URL; the signing secret is made once and on request anew."""
-    if centre.kind != "centre" or not is_centre_admin(actor, centre):
-        raise Forbidden(_("Only the centre's administrators can configure its webhook."))
+    require_webhook_admin(actor, centre)
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:

@@ -8,7 +8,6 @@ from wtforms import BooleanField, URLField
 from wtforms.validators import DataRequired
 
 from volunteer_hub.core.forms import ActionForm, commit
-from volunteer_hub.core.permissions import is_centre_admin
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.notifications import services
@@ -60,8 +59,7 @@ class WebhookForm(FlaskForm):
 @login_required
 def webhook(centre_id):
     centre = get_node(centre_id)
-    if centre.kind != "centre" or not is_centre_admin(current_user, centre):
-        abort(403)
+    services.require_webhook_admin(current_user, centre)
     endpoint = services.webhook_of(centre)
     form = WebhookForm(obj=endpoint)
     if form.validate_on_submit():
