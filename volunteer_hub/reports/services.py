@@ -131,11 +131,17 @@ def generate_weekly(now: datetime | None = None) -> dict:
     now = now or utcnow()
     latest = last_complete_week(now)
     counts = {"reports": 0, "notified": 0}
+    earliest = latest - timedelta(weeks=CATCH_UP_WEEKS - 1)
     for centre in db.session.scalars(sa.select(Node).where(Node.kind == NodeKind.CENTRE)).all():
+        # Weeks already kept are not computed again; the unique key still settles a race.
+        kept = set(db.session.scalars(sa.select(WeeklyReport.week_start).where(
+            WeeklyReport.centre_id == centre.id, WeeklyReport.week_start >= earliest)))
         for back in range(CATCH_UP_WEEKS):
             monday = latest - timedelta(weeks=back)
             if local_midnight(monday + timedelta(weeks=1)) <= centre.created_at:
                 break  # the centre did not exist yet
+            if monday in kept:
+                continue
             data = build(centre, monday)
             stored = db.session.scalar(insert_ignoring_conflicts(WeeklyReport, {
                 "centre_id": centre.id, "week_start": monday, "data": data, "created_at": now,
