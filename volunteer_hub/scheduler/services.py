@@ -94,25 +94,28 @@ def _record_missed(event) -> None:
         db.session.commit()
 
 
+def _grace_seconds(app: Flask) -> int:
+    return app.config["SCHEDULER_GRACE_MINUTES"] * 60
+
+
 def build_scheduler(app: Flask) -> BackgroundScheduler:
     """A scheduler whose jobs live in ``apscheduler_jobs`` beside our tables, one job at a time."""
     global _app
     _app = app
     with app.app_context():
         engine = db.engine
-    grace = app.config["SCHEDULER_GRACE_MINUTES"] * 60
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)},
         executors={"default": ThreadPoolExecutor(1)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": _grace_seconds(app)},
         timezone=app.config["TIMEZONE"])
     scheduler.add_listener(_record_missed, EVENT_JOB_MISSED)
     return scheduler
 
 
-def sync_jobs(scheduler: BackgroundScheduler) -> None:
-    """Make the stored jobs match JOBS without losing their next run times (that is what catch-up reads)."""
-    grace = scheduler._job_defaults["misfire_grace_time"]
+def sync_jobs(scheduler: BackgroundScheduler, grace: int) -> None:
+    """Make the stored jobs match JOBS without losing their next run times (that is what catch-up reads);
+    ``grace`` (seconds) replaces the one stored with each job, which may come from an older setting."""
     for job in JOBS:
         trigger = CronTrigger(timezone=scheduler.timezone, **job.cron)
         stored = scheduler.get_job(job.id)
@@ -131,7 +134,7 @@ def start(app: Flask) -> BackgroundScheduler:
     """Start paused, sync the job list, then resume: due and missed runs are handled on the first wakeup."""
     scheduler = build_scheduler(app)
     scheduler.start(paused=True)
-    sync_jobs(scheduler)
+    sync_jobs(scheduler, _grace_seconds(app))
     scheduler.resume()
     for job in scheduler.get_jobs():
         log.info("job %-22s next run %s", job.id, job.next_run_time)
