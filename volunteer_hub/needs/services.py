@@ -34,6 +34,10 @@ STATE_LABELS = {N.SUBMITTED: _l("waiting for dispatch"), N.DISPATCHED: _l("dispa
                 N.ACCEPTED: _l("accepted"), N.COMPLETED: _l("served, waiting for the rating"),
                 N.REVIEWED: _l("rated"), N.CANCELLED: _l("cancelled")}
 
+ACTION_LABELS = {"dispatch": _l("dispatched"), "forward": _l("forwarded"), "accept": _l("accepted"),
+                 "decline": _l("declined"), "complete": _l("completed"), "review": _l("rated"),
+                 "cancel": _l("cancelled")}
+
 
 def photo_dir() -> Path:
     return Path(current_app.instance_path) / "needs"
@@ -93,11 +97,6 @@ def _move(need: Need, actor, action: str, from_states, to_state: str, now: datet
     db.session.flush()
     db.session.refresh(need)
     return need
-
-
-ACTION_LABELS = {"dispatch": _l("dispatched"), "forward": _l("forwarded"), "accept": _l("accepted"),
-                 "decline": _l("declined"), "complete": _l("completed"), "review": _l("rated"),
-                 "cancel": _l("cancelled")}
 
 
 def _reason(reason: str | None) -> str:
