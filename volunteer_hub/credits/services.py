@@ -24,6 +24,10 @@ from volunteer_hub.credits.models import (
     TransactionKind,
 )
 from volunteer_hub.extensions import db
+from volunteer_hub.merchants.models import Merchant
+from volunteer_hub.nodes.models import Node
+from volunteer_hub.notifications.services import notify_users
+from volunteer_hub.people.models import VolunteerProfile
 
 MAX_ADJUSTMENT_CREDITS = 10_000
 
@@ -234,9 +238,6 @@ def _boundary(year: int) -> datetime:
 
 def _wallet_flows(centre) -> dict[int, dict]:
     """Per wallet of the centre's volunteers: credits in by local year, credits out, balance, owner."""
-    from volunteer_hub.nodes.models import Node
-    from volunteer_hub.people.models import VolunteerProfile
-
     wallets = (sa.select(CreditAccount.id).join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
                .join(Node, Node.id == VolunteerProfile.home_station_id)
                .where(CreditAccount.kind == AccountKind.WALLET, Node.path.startswith(centre.path, autoescape=True)))
@@ -270,9 +271,6 @@ def expire_and_warn(now: datetime | None = None) -> dict:
     Each posting's key is the wallet, the boundary and what had gone out before it: two runs
     that see the same ledger post once; credits held by an open voucher expire on a later run.
     """
-    from volunteer_hub.nodes.models import Node
-    from volunteer_hub.notifications.services import notify_users
-
     now = now or utcnow()
     counts = {"expired_wallets": 0, "expired_credits": 0, "warned": 0}
     policies = db.session.scalars(sa.select(CreditPolicy).where(CreditPolicy.expiry != ExpiryRule.NONE)).all()
@@ -318,10 +316,6 @@ def _month_of(column):
 
 def centre_report(centre, months: int = 6, now: datetime | None = None) -> dict:
     """Credits minted, redeemed and expired per month, and per station, for one centre; and what is outstanding."""
-    from volunteer_hub.merchants.models import Merchant
-    from volunteer_hub.nodes.models import Node
-    from volunteer_hub.people.models import VolunteerProfile
-
     now = now or utcnow()
     local = now.astimezone(local_tz())
     labels = []
