@@ -26,6 +26,7 @@ from volunteer_hub.credits.models import (
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants.models import Merchant
 from volunteer_hub.nodes.models import Node
+from volunteer_hub.nodes.services import in_subtree
 from volunteer_hub.notifications.services import notify_users
 from volunteer_hub.people.models import VolunteerProfile
 
@@ -240,7 +241,7 @@ def _wallet_flows(centre) -> dict[int, dict]:
     """Per wallet of the centre's volunteers: credits in by local year, credits out, balance, owner."""
     wallets = (sa.select(CreditAccount.id).join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
                .join(Node, Node.id == VolunteerProfile.home_station_id)
-               .where(CreditAccount.kind == AccountKind.WALLET, Node.path.startswith(centre.path, autoescape=True)))
+               .where(CreditAccount.kind == AccountKind.WALLET, in_subtree(centre)))
     flows = {account_id: {"in": {}, "out": 0, "user_id": user_id, "available": balance - held}
              for account_id, user_id, balance, held in db.session.execute(
                  sa.select(CreditAccount.id, CreditAccount.user_id, CreditAccount.balance, CreditAccount.held)
@@ -342,7 +343,7 @@ def centre_report(centre, months: int = 6, now: datetime | None = None) -> dict:
     wallets_here = (sa.select(CreditAccount.id)
                     .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
                     .join(Node, Node.id == VolunteerProfile.home_station_id)
-                    .where(Node.path.startswith(centre.path, autoescape=True)))
+                    .where(in_subtree(centre)))
     outstanding = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(CreditAccount.balance), 0))
                                     .where(CreditAccount.id.in_(wallets_here)))
     station = sa.select(Node.name, sa.func.coalesce(sa.func.sum(CreditAccount.balance), 0),
@@ -350,14 +351,14 @@ def centre_report(centre, months: int = 6, now: datetime | None = None) -> dict:
         .join(VolunteerProfile, VolunteerProfile.home_station_id == Node.id) \
         .join(CreditAccount, sa.and_(CreditAccount.user_id == VolunteerProfile.user_id,
                                      CreditAccount.kind == AccountKind.WALLET)) \
-        .where(Node.path.startswith(centre.path, autoescape=True)).group_by(Node.id, Node.name).order_by(Node.name)
+        .where(in_subtree(centre)).group_by(Node.id, Node.name).order_by(Node.name)
     minted_by_station = dict(db.session.execute(
         sa.select(Node.name, sa.func.sum(CreditEntry.amount))
         .select_from(CreditEntry).join(CreditTransaction)
         .join(CreditAccount, CreditAccount.id == CreditEntry.account_id)
         .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
         .join(Node, Node.id == VolunteerProfile.home_station_id)
-        .where(CreditTransaction.kind == TransactionKind.MINT, Node.path.startswith(centre.path, autoescape=True))
+        .where(CreditTransaction.kind == TransactionKind.MINT, in_subtree(centre))
         .group_by(Node.name)).all())
     stations = [{"name": name, "outstanding": to_credits(balance), "wallets": count,
                  "minted": to_credits(minted_by_station.get(name) or 0)}

@@ -13,7 +13,7 @@ from volunteer_hub.events.models import ServiceDay, ServiceDayTemplate, SignUp
 from volunteer_hub.events.models import SignUpStatus as S
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
-from volunteer_hub.nodes.services import get_node, location_errors, managed_subtrees
+from volunteer_hub.nodes.services import get_node, in_any_subtree, in_subtree, location_errors, managed_subtrees
 from volunteer_hub.notifications.services import notify, notify_users
 from volunteer_hub.teams.models import Team
 from volunteer_hub.themes.services import theme_for_week
@@ -132,7 +132,7 @@ def cancel_service_day(actor, day: ServiceDay, reason: str, now: datetime | None
 def visible_to(station: Node):
     """SQL condition: service days of this station, the nodes above it and the points below it."""
     ancestors = station.ancestor_ids
-    return sa.or_(ServiceDay.node_id.in_(ancestors), Node.path.startswith(station.path, autoescape=True))
+    return sa.or_(ServiceDay.node_id.in_(ancestors), in_subtree(station))
 
 
 def list_service_days(*, station: Node | None = None, roots: list[Node] | None = None,
@@ -143,7 +143,7 @@ def list_service_days(*, station: Node | None = None, roots: list[Node] | None =
     if station is not None:
         query = query.where(visible_to(station))
     elif roots is not None:
-        query = query.where(sa.or_(sa.false(), *[Node.path.startswith(r.path, autoescape=True) for r in roots]))
+        query = query.where(in_any_subtree(roots))
     query = query.where(ServiceDay.ends_at >= (start or utcnow()))
     if end is not None:
         query = query.where(ServiceDay.starts_at <= end)
@@ -333,7 +333,7 @@ def stop_template(actor, template: ServiceDayTemplate) -> ServiceDayTemplate:
 def templates_for(user) -> sa.Select:
     roots = [root for root, _tree in managed_subtrees(user)]
     return (sa.select(ServiceDayTemplate).join(Node, ServiceDayTemplate.node_id == Node.id)
-            .where(sa.or_(sa.false(), *[Node.path.startswith(r.path, autoescape=True) for r in roots]))
+            .where(in_any_subtree(roots))
             .order_by(ServiceDayTemplate.active.desc(), Node.path, ServiceDayTemplate.weekday, ServiceDayTemplate.id))
 
 

@@ -20,7 +20,7 @@ from volunteer_hub.extensions import db
 from volunteer_hub.needs.models import Need, NeedEvent, NeedPhoto
 from volunteer_hub.needs.models import NeedState as N
 from volunteer_hub.nodes.models import Node
-from volunteer_hub.nodes.services import get_node
+from volunteer_hub.nodes.services import get_node, in_subtree
 from volunteer_hub.notifications.services import notify, notify_users
 from volunteer_hub.people.models import Grant
 from volunteer_hub.teams.models import OTHER, STANDARD_CATEGORIES, Team
@@ -335,7 +335,7 @@ def list_needs(actor, node: Node | None = None, state: str | None = None) -> sa.
     query = sa.select(Need).join(Node, Need.node_id == Node.id).order_by(Need.id.desc())
     if node is not None:
         require_queue(actor, node)
-        query = query.where(Node.path.startswith(node.path, autoescape=True))
+        query = query.where(in_subtree(node))
     else:
         led = sa.select(Team.id).where(Team.leader_id == actor.id)
         query = query.where(sa.or_(Need.resident_id == actor.id, Need.team_id.in_(led)))
@@ -354,7 +354,7 @@ def default_queue_node(actor) -> Node | None:
 def dashboard(node: Node) -> dict:
     """Requests below a node: by state and category, median hours to dispatch and to accept, ratings."""
     needs = db.session.scalars(sa.select(Need).join(Node, Need.node_id == Node.id)
-                               .where(Node.path.startswith(node.path, autoescape=True))).all()
+                               .where(in_subtree(node))).all()
     by_state = {state: sum(n.state == state for n in needs) for state in N}
     by_category = {c: sum(n.category == c for n in needs) for c in CATEGORIES}
 

@@ -26,6 +26,11 @@ def in_subtree(root: Node):
     return Node.path.startswith(root.path, autoescape=True)
 
 
+def in_any_subtree(roots: list[Node]):
+    """SQL condition: the node is in one of the subtrees (none at all for no roots)."""
+    return sa.or_(sa.false(), *[in_subtree(root) for root in roots])
+
+
 def subtree(root: Node, kind: NodeKind | None = None) -> list[Node]:
     query = sa.select(Node).where(in_subtree(root)).order_by(Node.path)
     if kind:

@@ -13,6 +13,7 @@ from volunteer_hub.credits.services import to_credits
 from volunteer_hub.events.models import ServiceDay
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node, NodeKind
+from volunteer_hub.nodes.services import in_subtree
 from volunteer_hub.notifications.services import notify
 from volunteer_hub.people.models import Grant, VolunteerProfile
 from volunteer_hub.reports.models import WeeklyReport
@@ -61,7 +62,7 @@ def _station_of(nodes: list[Node]) -> dict[int, int]:
 def measure(centre: Node, monday: date) -> dict[int, dict]:
     """The four figures of each station for the week starting ``monday`` (local time)."""
     start, end = local_midnight(monday), local_midnight(monday + timedelta(weeks=1))
-    nodes = db.session.scalars(sa.select(Node).where(Node.path.startswith(centre.path, autoescape=True))).all()
+    nodes = db.session.scalars(sa.select(Node).where(in_subtree(centre))).all()
     station_of = _station_of(nodes)
     figures = {sid: {"service_days": 0, "volunteers": set(), "hours": 0, "redeemed": 0}
                for sid in set(station_of.values())}
@@ -121,7 +122,7 @@ def report(centre: Node, monday: date) -> dict:
 
 def managers_in(centre: Node) -> sa.Select:
     return (sa.select(Grant.user_id).join(Node, Grant.node_id == Node.id)
-            .where(Grant.role.in_(["manager", "admin"]), Node.path.startswith(centre.path, autoescape=True))
+            .where(Grant.role.in_(["manager", "admin"]), in_subtree(centre))
             .distinct())
 
 

@@ -13,7 +13,7 @@ from volunteer_hub.core.images import image_type
 from volunteer_hub.core.permissions import can_manage, managed_roots, require_manage
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node, NodeKind
-from volunteer_hub.nodes.services import get_node
+from volunteer_hub.nodes.services import get_node, in_subtree
 from volunteer_hub.notifications.services import notify, notify_users
 from volunteer_hub.people.models import VolunteerProfile
 from volunteer_hub.themes.models import Theme, ThemeNote
@@ -68,7 +68,7 @@ def _overlapping(node: Node, held_on: date, exclude_id: int | None = None) -> Th
     """A theme on the same day whose scope meets ``node``'s: above it (unified) or below it."""
     query = (sa.select(Theme).join(Node, Theme.node_id == Node.id)
              .where(Theme.held_on == held_on,
-                    sa.or_(covering(node), Node.path.startswith(node.path, autoescape=True))))
+                    sa.or_(covering(node), in_subtree(node))))
     if exclude_id is not None:
         query = query.where(Theme.id != exclude_id)
     return db.session.scalars(query.limit(1)).first()
@@ -239,7 +239,7 @@ def set_note(actor, theme: Theme, node: Node, note: str) -> ThemeNote | None:
 def list_themes(actor, node: Node, start: date | None = None, end: date | None = None) -> sa.Select:
     """Themes reaching ``node`` and those set below it; unpublished ones only for its managers."""
     query = (sa.select(Theme).join(Node, Theme.node_id == Node.id)
-             .where(sa.or_(covering(node), Node.path.startswith(node.path, autoescape=True)))
+             .where(sa.or_(covering(node), in_subtree(node)))
              .order_by(Theme.held_on, Node.path, Theme.id))
     if start is not None:
         query = query.where(Theme.held_on >= start)
@@ -299,7 +299,7 @@ def _claim(theme: Theme, column, now: datetime) -> bool:
 
 def volunteers_under(node: Node) -> sa.Select:
     return (sa.select(VolunteerProfile.user_id).join(Node, VolunteerProfile.home_station_id == Node.id)
-            .where(Node.path.startswith(node.path, autoescape=True)))
+            .where(in_subtree(node)))
 
 
 def publish_due(now: datetime | None = None) -> dict:
