@@ -43,9 +43,13 @@ def require_run(user, day: ServiceDay) -> None:
         raise Forbidden(_("Only managers of %(node)s or the event's team leaders can do this.", node=day.node.name))
 
 
+def _require_node_manager(user, node: Node) -> None:
+    if not can_manage(user, node):
+        raise Forbidden(_("Only managers of %(node)s can do this.", node=node.name))
+
+
 def require_manage_day(user, day: ServiceDay) -> None:
-    if not can_manage(user, day.node):
-        raise Forbidden(_("Only managers of %(node)s can do this.", node=day.node.name))
+    _require_node_manager(user, day.node)
 
 
 def _validate(data: dict, now: datetime) -> dict:
@@ -278,8 +282,7 @@ def create_template(actor, *, node_id: int, title: str, weekday: int, start_time
     """定期服务日, e.g. every Saturday 08:30-11:30 at a station (managers of the node)."""
     now = now or utcnow()
     node = get_node(node_id)
-    if not can_manage(actor, node):
-        raise Forbidden(_("Only managers of %(node)s can do this.", node=node.name))
+    _require_node_manager(actor, node)
     teams = [db.session.get(Team, team_id) for team_id in dict.fromkeys(team_ids)]
     errors = {}
     if any(team is None or team.node.centre_id != node.centre_id for team in teams):
@@ -321,8 +324,7 @@ def get_template(template_id: int) -> ServiceDayTemplate:
 
 def stop_template(actor, template: ServiceDayTemplate) -> ServiceDayTemplate:
     """Stop creating new occurrences; those already created stay."""
-    if not can_manage(actor, template.node):
-        raise Forbidden(_("Only managers of %(node)s can do this.", node=template.node.name))
+    _require_node_manager(actor, template.node)
     if template.active:
         template.active = False
         audit.record(actor, "service_day_template.stop", template)
