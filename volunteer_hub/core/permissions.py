@@ -24,6 +24,11 @@ def can_manage(user, node) -> bool:
     return is_global_admin(user) or any(node.is_within(root) for root in managed_roots(user))
 
 
+def manages_in(user, node) -> bool:
+    """Manages ``node``, or a subtree somewhere below it (a station manager under a centre)."""
+    return can_manage(user, node) or any(root.is_within(node) for root in managed_roots(user))
+
+
 def is_manager(user) -> bool:
     return is_global_admin(user) or bool(managed_roots(user))
 

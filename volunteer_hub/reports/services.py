@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from volunteer_hub.checkin.models import Attendance
 from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_midnight, utcnow, week_start
 from volunteer_hub.core.errors import Forbidden, ValidationFailed
-from volunteer_hub.core.permissions import can_manage, managed_roots
+from volunteer_hub.core.permissions import manages_in
 from volunteer_hub.credits.models import CreditAccount, CreditEntry, CreditTransaction, TransactionKind
 from volunteer_hub.credits.services import to_credits
 from volunteer_hub.events.models import ServiceDay
@@ -39,7 +39,7 @@ def parse_week(value: str | None, now: datetime | None = None) -> date:
 
 def can_view(user, centre: Node) -> bool:
     """Managers anywhere in the centre see its ranking: it is addressed to them."""
-    return can_manage(user, centre) or any(root.is_within(centre) for root in managed_roots(user))
+    return manages_in(user, centre)
 
 
 def require_view(user, centre: Node) -> None:

@@ -10,7 +10,7 @@ from volunteer_hub.core import audit
 from volunteer_hub.core.db import local_date, local_midnight, local_tz, utcnow, week_start
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.images import image_type
-from volunteer_hub.core.permissions import can_manage, managed_roots, require_manage
+from volunteer_hub.core.permissions import can_manage, managed_roots, manages_in, require_manage
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node, NodeKind
 from volunteer_hub.nodes.services import get_node, in_subtree
@@ -41,8 +41,7 @@ def get_theme(theme_id: int) -> Theme:
 def visible_theme(actor, theme_id: int) -> Theme:
     """Published themes are for everyone; a scheduled one for managers of its node and of stations below."""
     theme = get_theme(theme_id)
-    if theme.published_at is None and not (
-            can_manage(actor, theme.node) or any(root.is_within(theme.node) for root in managed_roots(actor))):
+    if theme.published_at is None and not manages_in(actor, theme.node):
         raise NotFound(_("No such theme: %(id)s.", id=theme_id))
     return theme
 
