@@ -54,8 +54,9 @@ def pgbench_insert_tps(cluster: Cluster, database: str, clients: int, seconds: i
 
 
 class Gunicorn:
-    def __init__(self, database_url: str, port: int, workers: int = 4, threads: int = 4):
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret", "LOG_LEVEL": "WARNING"}
+    def __init__(self, database_url: str, port: int, workers: int = 4, threads: int = 4, env: dict | None = None):
+        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret", "LOG_LEVEL": "WARNING",
+               **(env or {})}
         self.url = f"http://127.0.0.1:{port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),

@@ -19,6 +19,8 @@ TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret",
     "WTF_CSRF_ENABLED": False,
+    # Every test logs in from 127.0.0.1; tests/core/test_security.py turns the limits on.
+    "RATELIMIT_ENABLED": False,
     # Fast hashing keeps the suite quick; production uses scrypt.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
@@ -70,8 +72,10 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(db_url):
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": db_url})
+def app(request, db_url):
+    """The app on ``db_url``; ``@pytest.mark.app_config(KEY=value)`` adds settings for one test."""
+    marker = request.node.get_closest_marker("app_config")
+    app = create_app({**TEST_CONFIG, **(marker.kwargs if marker else {}), "SQLALCHEMY_DATABASE_URI": db_url})
     app.test_client_class = IsolatedClient
     with app.app_context():
         _db.create_all()

@@ -32,7 +32,7 @@ def test_upgrade_from_empty_to_head_matches_the_models(empty_db_url):
         db.engine.dispose()
 
 
-def test_ledger_rows_cannot_be_edited_or_deleted(empty_db_url):
+def test_ledger_and_audit_rows_cannot_be_edited_or_deleted(empty_db_url):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": empty_db_url})
     with app.app_context():
         upgrade()
@@ -43,7 +43,9 @@ def test_ledger_rows_cannot_be_edited_or_deleted(empty_db_url):
         credits.adjust(world.s1_manager, world.volunteer, 2, "奖励")
         db.session.commit()
         for statement in ("UPDATE credit_entries SET amount = amount * 10", "DELETE FROM credit_entries",
-                          "UPDATE credit_transactions SET memo = 'x'", "DELETE FROM credit_transactions"):
+                          "UPDATE credit_transactions SET memo = 'x'", "DELETE FROM credit_transactions",
+                          # the audit trail of that grant (who, when, before, after) is evidence too
+                          "UPDATE audit_entries SET actor_id = NULL", "DELETE FROM audit_entries"):
             with pytest.raises(sa.exc.DatabaseError, match="immutable"):
                 db.session.execute(sa.text(statement))
             db.session.rollback()

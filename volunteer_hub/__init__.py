@@ -38,17 +38,20 @@ def _select_locale():
 
 def init_extensions(app: Flask) -> None:
     from volunteer_hub import models  # noqa: F401  (every model registered before migrations look)
+    from volunteer_hub.core import security
     from volunteer_hub.core.errors import init_error_handlers
+    from volunteer_hub.core.limits import limiter
     from volunteer_hub.people.login import init_login
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=str(ROOT / "volunteer_hub" / "translations"))
     init_login(app)
     init_error_handlers(app)
-
 
 
 # Each feature package has an ``api`` (flask-smorest blueprint ``blp``) and ``views`` (pages, ``bp``).

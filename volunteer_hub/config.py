@@ -39,8 +39,9 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
     environment = overrides.get("ENV_NAME", env.get("VOLUNTEER_HUB_ENV", "development"))
     secret = overrides.get("SECRET_KEY", env.get("SECRET_KEY"))
     if not secret:
-        if environment == "production":
-            raise ConfigError("SECRET_KEY must be set when VOLUNTEER_HUB_ENV=production")
+        if environment != "development":
+            raise ConfigError(f"SECRET_KEY must be set when VOLUNTEER_HUB_ENV={environment} (only development "
+                              "generates one), e.g. SECRET_KEY=$(openssl rand -hex 32)")
         secret = _development_secret(instance_path)
     db_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get("DATABASE_URL") or (
         "sqlite:///" + os.path.join(instance_path, "volunteer_hub.sqlite3")
@@ -71,9 +72,23 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
         "PASSWORD_HASH_METHOD": "scrypt",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": environment == "production",
-        "REMEMBER_COOKIE_SECURE": environment == "production",
+        "SESSION_COOKIE_SECURE": environment != "development",
+        "REMEMBER_COOKIE_SECURE": environment != "development",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # Rate limits (core.limits); memory:// counts per process, redis://… across workers.
+        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() != "false",
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute; 50 per hour"),
+        "RATELIMIT_CHECKIN": env.get("RATELIMIT_CHECKIN", "20 per minute"),
+        "RATELIMIT_VOUCHER_CODE": env.get("RATELIMIT_VOUCHER_CODE", "30 per minute"),
+        # Account lock-out: this many wrong passwords in a row lock the account for a while.
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
+        # Behind a reverse proxy, how many proxies' X-Forwarded-For/-Proto to trust.
+        "PROXY_COUNT": int(env.get("PROXY_COUNT", "0")),
         "DEFAULT_PAGE_SIZE": 20,
         # Check-out stays possible this long after a service day ends; then the job closes open check-ins.
         "CHECKOUT_GRACE_MINUTES": int(env.get("CHECKOUT_GRACE_MINUTES", "60")),

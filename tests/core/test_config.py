@@ -19,14 +19,17 @@ def test_database_url_switches_to_postgresql(monkeypatch):
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
 
 
-def test_production_requires_secret_key(monkeypatch):
+@pytest.mark.parametrize("environment", ["production", "staging"])
+def test_every_environment_but_development_requires_secret_key(monkeypatch, environment):
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.setenv("VOLUNTEER_HUB_ENV", "production")
-    with pytest.raises(ConfigError, match="SECRET_KEY"):
+    monkeypatch.setenv("VOLUNTEER_HUB_ENV", environment)
+    with pytest.raises(ConfigError, match=f"SECRET_KEY must be set when VOLUNTEER_HUB_ENV={environment}"):
         create_app()
     monkeypatch.setenv("SECRET_KEY", "s3cret")
-    app = create_app()
-    assert app.config["SESSION_COOKIE_SECURE"] is True
+    config = create_app().config
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    assert config["SESSION_COOKIE_HTTPONLY"] and config["REMEMBER_COOKIE_HTTPONLY"]
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
 def test_unknown_time_zone_is_refused(monkeypatch):

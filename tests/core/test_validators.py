@@ -8,6 +8,7 @@ from volunteer_hub.core.validators import (
     id_number_problem,
     is_mainland_mobile,
     mask_id_number,
+    mask_personal_data,
     mask_phone,
     normalise_phone,
     password_problem,
@@ -61,11 +62,14 @@ def test_any_id_with_right_check_digit_is_valid_and_any_other_digit_is_not(birth
 def test_masks():
     assert mask_id_number("320102199001011234") == "3201**********1234"
     assert mask_phone("13812345678") == "138****5678"
+    assert (mask_personal_data("call 13812345678, ID 32010219900101123x; order 123456789012345678901")
+            == "call 138****5678, ID 3201**********123x; order 123456789012345678901")
 
 
 @pytest.mark.parametrize("password,problem", [
     ("short1", "too_short"), ("allletters", "letters_and_digits"), ("12345678", "letters_and_digits"),
-    ("x1" * 65, "too_long"), ("Passw0rd", None),
+    ("x1" * 65, "too_long"), ("Passw0rd", "common"), ("WOAINI1314", "common"), ("Lanterns42", None),
+    ("x38123456789", "contains_phone"),
 ])
 def test_password_policy(password, problem):
-    assert password_problem(password) == problem
+    assert password_problem(password, phone="13812345678") == problem

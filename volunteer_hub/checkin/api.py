@@ -14,6 +14,7 @@ from volunteer_hub.checkin.schemas import (
     HoursOut,
     ManualIn,
 )
+from volunteer_hub.core import limits
 from volunteer_hub.core.api import auth_required
 from volunteer_hub.events.services import get_service_day, require_run
 from volunteer_hub.extensions import db
@@ -67,6 +68,7 @@ def image(day_id, kind, fmt):
 
 @blp.route("/checkins", methods=["POST"])
 @auth_required
+@limits.checkin
 @blp.arguments(CheckinIn)
 @blp.response(200, CheckinOut)
 def checkin(data):

@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from volunteer_hub.checkin import qr, services
 from volunteer_hub.checkin.api import checkin_url, image_response
 from volunteer_hub.checkin.forms import ManualForm, ScanForm
+from volunteer_hub.core import limits
 from volunteer_hub.core.charts import bar_chart
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import DomainError
@@ -27,6 +28,7 @@ PENDING_MINUTES = 5  # time to log in after opening a valid code
 
 
 @bp.route("/c/<token>", methods=["GET", "POST"])
+@limits.checkin
 def scan_page(token):
     """Opening the code's URL checks in (or out). Anonymous visitors log in first and come back."""
     now = utcnow()

@@ -64,11 +64,33 @@ def mask_phone(value: str) -> str:
     return value[:3] + "****" + value[-4:] if len(value) == 11 else "****"
 
 
-def password_problem(value: str) -> str | None:
+_ID_NUMBERS = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_MOBILES = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def mask_personal_data(text: str) -> str:
+    """Every mainland mobile number and ID number in free text (log lines, error details), masked."""
+    text = _ID_NUMBERS.sub(lambda m: mask_id_number(m.group()), text)
+    return _MOBILES.sub(lambda m: mask_phone(m.group()), text)
+
+
+# Letter-and-digit passwords that top every leaked-password list (and their Chinese favourites).
+COMMON_PASSWORDS = frozenset("""
+password1 password123 passw0rd abc12345 abcd1234 a1234567 a12345678 a123456789 qwerty123 qwer1234
+1qaz2wsx zxcvbnm123 iloveyou1 woaini1314 woaini520 aa123456 aa12345678 asd12345 asdf1234 admin123
+admin1234 test1234 letmein1 welcome1 1234qwer 123456abc 12345678a 123456789a 123qwe123 q1w2e3r4
+""".split())
+
+
+def password_problem(value: str, phone: str | None = None) -> str | None:
     if len(value) < 8:
         return "too_short"
     if len(value) > 128:
         return "too_long"
     if not (re.search(r"[A-Za-z]", value) and re.search(r"\d", value)):
         return "letters_and_digits"
+    if value.lower() in COMMON_PASSWORDS:
+        return "common"
+    if phone and phone[-8:] in value:
+        return "contains_phone"
     return None

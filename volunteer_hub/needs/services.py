@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from volunteer_hub.core import audit
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.images import EXTENSIONS, image_type
@@ -72,6 +73,14 @@ def visible_need(user, need_id: int) -> Need:
     if not (is_resident(user, need) or is_manager_of(user, need) or is_team_side(user, need)):
         raise NotFound(_("No such request: %(id)s.", id=need_id))
     return need
+
+
+def reveal_contact(user, need: Need) -> str:
+    """The resident's full phone number, for the managers and team who must call; each look is audited."""
+    if not (is_manager_of(user, need) or is_team_side(user, need)):
+        raise Forbidden(_("Only the managers and the team handling a request see its contact phone."))
+    audit.record(user, "need.contact_revealed", need)
+    return need.contact_phone
 
 
 # --- moves ----------------------------------------------------------------------------------------

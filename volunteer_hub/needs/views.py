@@ -86,7 +86,7 @@ def _team_choices(need):
 
 @bp.route("/needs/<int:need_id>")
 @login_required
-def show(need_id):
+def show(need_id, contact_phone=None):
     need = services.visible_need(current_user, need_id)
     dispatch_form = DispatchForm(prefix="d")
     dispatch_form.team_id.choices = _team_choices(need) if services.is_manager_of(current_user, need) else []
@@ -95,7 +95,19 @@ def show(need_id):
         resident=services.is_resident(current_user, need), manager=services.is_manager_of(current_user, need),
         team_side=services.is_team_side(current_user, need), dispatch_form=dispatch_form,
         reason_form=ReasonForm(prefix="r"), accept_form=AcceptForm(prefix="a"), review_form=ReviewForm(prefix="v"),
-        action_form=ActionForm(), now=utcnow())
+        action_form=ActionForm(), now=utcnow(), contact_phone=contact_phone)
+
+
+@bp.route("/needs/<int:need_id>/contact", methods=["POST"])
+@login_required
+def contact(need_id):
+    """Shows the full contact phone once, on this response; the look goes to the audit trail."""
+    need = services.visible_need(current_user, need_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("needs.show", need_id=need.id))
+    phone = services.reveal_contact(current_user, need)
+    db.session.commit()
+    return show(need_id, contact_phone=phone)
 
 
 @bp.route("/needs/<int:need_id>/<any(dispatch, forward, accept, decline, complete, review, cancel):action>",

@@ -4,7 +4,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
+from volunteer_hub.core import limits
 from volunteer_hub.core.api import auth_required, bearer_token
+from volunteer_hub.core.errors import ErrorSchema
 from volunteer_hub.extensions import db
 from volunteer_hub.people import services
 from volunteer_hub.people.schemas import ProfilePatch, TokenIn, TokenOut, UserOut, VolunteerIn
@@ -15,11 +17,14 @@ blp = Blueprint("people_api", __name__, url_prefix="/api/v1", description="Ë¥¶Âè
 @blp.route("/auth/token")
 class Token(MethodView):
     @blp.doc(security=[])
+    @limits.login
     @blp.arguments(TokenIn)
     @blp.response(201, TokenOut)
+    @blp.alt_response(429, schema=ErrorSchema, description="Too many attempts, or the account is locked")
     def post(self, data):
-        """Exchange phone and password for a bearer token."""
+        """Exchange phone and password for a bearer token (rate-limited; repeated failures lock the account)."""
         user = services.authenticate(data["phone"], data["password"])
+        db.session.commit()  # a failure counts towards the lock-out
         if user is None:
             abort(401, message=_("Wrong phone number or password."))
         raw, token = services.issue_token(user)

@@ -22,6 +22,9 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # Lock-out after repeated wrong passwords (people.services.authenticate).
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
     profile: Mapped["VolunteerProfile | None"] = relationship(
         back_populates="user", foreign_keys="VolunteerProfile.user_id"

@@ -1,5 +1,6 @@
 """Accounts, volunteer profiles, role grants and API tokens."""
 import hashlib
+import math
 import secrets
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from volunteer_hub.core import audit, crypto
 from volunteer_hub.core.db import utcnow
-from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from volunteer_hub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import require_manage
 from volunteer_hub.core.validators import (
     id_number_problem,
@@ -30,6 +31,8 @@ _PASSWORD_MESSAGES = {
     "too_short": lambda: _("Password must be at least 8 characters."),
     "too_long": lambda: _("Password must be at most 128 characters."),
     "letters_and_digits": lambda: _("Password must contain both letters and digits."),
+    "common": lambda: _("This password is one of the most common ones; choose another."),
+    "contains_phone": lambda: _("The password must not contain your phone number."),
 }
 _ID_MESSAGES = {
     "length": lambda: _("An ID number has 17 digits followed by a digit or X."),
@@ -66,7 +69,7 @@ def _account_errors(name: str, phone: str, password: str) -> dict:
         errors["name"] = [_("Name is at most 50 characters.")]
     if not is_mainland_mobile(phone):
         errors["phone"] = [_("Enter an 11-digit mainland mobile number, e.g. 13812345678.")]
-    problem = password_problem(password or "")
+    problem = password_problem(password or "", normalise_phone(phone or ""))
     if problem:
         errors["password"] = [_PASSWORD_MESSAGES[problem]()]
     return errors
@@ -179,16 +182,47 @@ def update_profile(user: User, *, name: str | None = None, skills=None, id_numbe
     return user
 
 
+class AccountLocked(DomainError):
+    status = 429
+    code = "account_locked"
+
+
 def authenticate(phone: str, password: str) -> User | None:
+    """The user, or None for a wrong phone or password. Commit afterwards either way: failures count.
+
+    ``LOGIN_MAX_FAILURES`` wrong passwords in a row lock the account for ``LOGIN_LOCK_MINUTES``;
+    while locked even the right password is refused, so guessing gains nothing.
+    """
     user = find_by_phone(phone or "")
     if user is None:
         # Spend the same time as a real check so timing does not reveal registered numbers.
         check_password_hash(_dummy_hash(), password or "")
         return None
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = math.ceil((user.locked_until - now).total_seconds() / 60)
+        raise AccountLocked(_("Too many wrong passwords: this account is locked; try again in %(minutes)s "
+                              "minutes.", minutes=minutes))
     if not check_password_hash(user.password_hash, password or "") or not user.active:
+        _count_failure(user, now)
         return None
-    user.last_login_at = utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
     return user
+
+
+def _count_failure(user: User, now) -> None:
+    # One UPDATE, so parallel guesses are all counted.
+    failures = db.session.scalar(
+        sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    )
+    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+        lock = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        db.session.execute(sa.update(User).where(User.id == user.id).values(failed_logins=0, locked_until=now + lock))
+        audit.record(None, "account.locked", user, failures=failures, until=(now + lock).isoformat())
+    db.session.refresh(user)
 
 
 def _dummy_hash() -> str:

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from volunteer_hub.core import limits
 from volunteer_hub.core.db import local_date, utcnow
 from volunteer_hub.core.forms import ActionForm, commit
 from volunteer_hub.core.permissions import is_global_admin, managed_roots
@@ -58,14 +59,20 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limits.login
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.phone.data, form.password.data)
-        if user is None:
-            form.form_errors.append(_("Wrong phone number or password."))
+        try:
+            user = services.authenticate(form.phone.data, form.password.data)
+        except services.AccountLocked as exc:
+            user = None
+            form.form_errors.append(exc.message)
         else:
-            db.session.commit()
+            db.session.commit()  # a failure counts towards the lock-out
+            if user is None:
+                form.form_errors.append(_("Wrong phone number or password."))
+        if user is not None:
             login_user(user)
             flash(_("Logged in as %(name)s.", name=user.name), "success")
             return redirect(_safe_next(request.args.get("next")))

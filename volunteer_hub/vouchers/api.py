@@ -3,6 +3,7 @@ from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from volunteer_hub.core import limits
 from volunteer_hub.core.api import auth_required
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants.services import get_offer
@@ -39,6 +40,7 @@ def cancel(voucher_id):
 
 @blp.route("/<code>", methods=["GET"])
 @auth_required
+@limits.voucher_code
 @blp.response(200, CounterOut)
 def look_up(code):
     """Merchant staff: what a code is for (rate-limited; every attempt is logged)."""
@@ -47,6 +49,7 @@ def look_up(code):
 
 @blp.route("/<code>/confirm", methods=["POST"])
 @auth_required
+@limits.voucher_code
 @blp.response(200, CounterOut)
 def confirm(code):
     """核销: credits move to the merchant and the stock goes down; twice, or at two counters, redeems once."""

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from volunteer_hub.checkin import qr
+from volunteer_hub.core import limits
 from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.core.downloads import csv_response
 from volunteer_hub.core.forms import ActionForm, commit
@@ -63,6 +64,7 @@ def cancel(voucher_id):
 
 @bp.route("/r/<code>", methods=["GET", "POST"])
 @login_required
+@limits.voucher_code
 def counter(code):
     """Merchant staff scan a voucher's QR code (or type its code on the console) and confirm it."""
     form = ActionForm()

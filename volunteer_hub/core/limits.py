@@ -1,0 +1,32 @@
+"""Rate limits (Flask-Limiter) on the endpoints that guess secrets or take the Saturday rush.
+
+Log-in and token requests are counted per client address, so one address cannot try many
+passwords; check-in and voucher codes per account, because a whole event may share one
+mobile network's address. The limits come from the config; the counters live in
+``RATELIMIT_STORAGE_URI`` (memory by default: per process; use Redis with several workers).
+"""
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+
+def client_or_account() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
+
+
+limiter = Limiter(key_func=get_remote_address)
+
+
+def _configured(name: str):
+    return lambda: current_app.config[name]
+
+
+# One budget for pages and API alike: the page and the token endpoint guess the same passwords.
+login = limiter.shared_limit(_configured("RATELIMIT_LOGIN"), scope="login", methods=["POST"])
+checkin = limiter.shared_limit(_configured("RATELIMIT_CHECKIN"), scope="checkin", key_func=client_or_account,
+                               methods=["POST"])
+voucher_code = limiter.shared_limit(_configured("RATELIMIT_VOUCHER_CODE"), scope="voucher-code",
+                                    key_func=client_or_account)
