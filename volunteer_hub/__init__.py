@@ -60,10 +60,11 @@ FEATURES = ("people", "nodes", "teams", "events", "checkin", "credits", "merchan
 
 
 def init_blueprints(app: Flask) -> None:
-    from volunteer_hub.core.api import SPEC_OPTIONS
+    from volunteer_hub.core.api import SPEC_OPTIONS, init_converters
 
     app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
     api.init_app(app)
+    init_converters(app, api)
     for feature in FEATURES:
         blp = importlib.import_module(f"volunteer_hub.{feature}.api").blp
         csrf.exempt(blp)  # bearer tokens, not cookies, authenticate API writes

@@ -157,3 +157,14 @@ def test_webhooks_carrying_phones_must_use_https(app, world):
         notifications.configure_webhook(world.centre_admin, world.centre, url="http://sms.example.com/hook")
     notifications.configure_webhook(world.centre_admin, world.centre, url="https://sms.example.com/hook")
     notifications.configure_webhook(world.centre_admin, world.centre, url="http://127.0.0.1:9000/hook")
+
+
+def test_ids_past_the_database_integer_are_a_clear_error_not_a_500(client, api, world):
+    assert client.get(f"/events/{10**30}").status_code == 404
+    admin = api(world.admin)
+    assert admin.get(f"/api/v1/nodes/{2**31}").json["error"]["code"] == "not_found"
+    response = admin.post("/api/v1/teams", json={"name": "超大编号队", "category": "environment", "node_id": 10**30,
+                                                 "leader_id": world.leader.id})
+    assert response.status_code in (404, 422) and "error" in response.json
+    response = admin.post("/api/v1/me/notifications/read", json={"ids": [2.5]})
+    assert response.status_code == 422 and "ids" in response.json["error"]["fields"]

@@ -4,6 +4,8 @@ from functools import wraps
 import flask_smorest
 from flask import request
 from flask_login import current_user
+from flask_smorest.spec.plugins import integerconverter2paramschema
+from werkzeug.routing import IntegerConverter
 
 from volunteer_hub.core.errors import ErrorSchema
 
@@ -14,6 +16,20 @@ class Api(flask_smorest.Api):
     def _register_error_handlers(self):
         # core.errors handles every error for pages and API alike.
         pass
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` path parts are database ids: past PostgreSQL's integer none can exist (404, not a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_converters(app, api: Api) -> None:
+    """Before any route is added: pages and API alike use the bounded ``int``, and the document says so."""
+    app.url_map.converters["int"] = IdConverter
+    api.register_converter(IdConverter, integerconverter2paramschema)
 
 
 def bearer_token() -> str | None:

@@ -9,7 +9,7 @@ import logging
 import marshmallow as ma
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,18 @@ def init_error_handlers(app: Flask) -> None:
             return _json_error(409, "conflict", message, fields)
         return _page_error(409, message)
 
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def handle_out_of_range(exc: Exception):
+        # A number past what the database column holds (an id of 10**30, say): the client's mistake.
+        from volunteer_hub.extensions import db
+
+        db.session.rollback()
+        message = _("A number in the request is out of range.")
+        if _wants_json():
+            return _json_error(422, "validation_error", message)
+        return _page_error(422, message)
+
     @app.errorhandler(OperationalError)
     def handle_db_unavailable(exc: OperationalError):
         from volunteer_hub.extensions import db
@@ -147,6 +159,8 @@ def init_error_handlers(app: Flask) -> None:
         # webargs nests field errors by location ({"json": {...}}); clients want the fields.
         if len(fields) == 1 and next(iter(fields)) in ("json", "query", "form", "files", "headers"):
             fields = next(iter(fields.values()))
+        if isinstance(fields, list):  # the body as a whole is wrong (not JSON, not an object)
+            fields = {"_body": fields}
         message = data.get("message") or exc.description or exc.name
         if status == 422 and not data.get("message"):
             message = _("Some fields are not valid.")

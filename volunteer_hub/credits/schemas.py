@@ -20,7 +20,7 @@ class WalletOut(ma.Schema):
 
 
 class AdjustmentIn(ma.Schema):
-    user_id = ma.fields.Integer(required=True)
+    user_id = ma.fields.Integer(strict=True, required=True)
     credits = ma.fields.Decimal(required=True, as_string=False,
                                 metadata={"description": "positive grants, negative claws back; in halves"})
     reason = ma.fields.String(required=True)
@@ -35,7 +35,8 @@ class AdjustmentOut(ma.Schema):
 
 class PolicyIn(ma.Schema):
     expiry = ma.fields.String(required=True, metadata={"enum": ["none", "end_of_next_year"]})
-    warn_days = ma.fields.Integer(load_default=30, metadata={"description": "tell volunteers this many days ahead"})
+    warn_days = ma.fields.Integer(strict=True, load_default=30,
+                                  metadata={"description": "tell volunteers this many days ahead"})
 
 
 class PolicyOut(PolicyIn):

@@ -2,22 +2,22 @@ import marshmallow as ma
 
 
 class ServiceDayIn(ma.Schema):
-    node_id = ma.fields.Integer(required=True)
+    node_id = ma.fields.Integer(strict=True, required=True)
     title = ma.fields.String(required=True)
     description = ma.fields.String(load_default="")
-    team_ids = ma.fields.List(ma.fields.Integer(), load_default=list)
+    team_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list)
     address = ma.fields.String(load_default="")
     lat = ma.fields.Float(load_default=None, allow_none=True)
     lon = ma.fields.Float(load_default=None, allow_none=True)
-    checkin_radius_m = ma.fields.Integer(load_default=300, allow_none=True,
+    checkin_radius_m = ma.fields.Integer(strict=True, load_default=300, allow_none=True,
                                          metadata={"description": "geofence radius; used when lat/lon are given"})
     starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset"})
     ends_at = ma.fields.AwareDateTime(required=True)
     signup_deadline = ma.fields.AwareDateTime(load_default=None, allow_none=True)
-    capacity = ma.fields.Integer(required=True)
-    credits_per_hour = ma.fields.Integer(load_default=1)
-    granularity_minutes = ma.fields.Integer(load_default=30)
-    min_interval_minutes = ma.fields.Integer(load_default=10)
+    capacity = ma.fields.Integer(strict=True, required=True)
+    credits_per_hour = ma.fields.Integer(strict=True, load_default=1)
+    granularity_minutes = ma.fields.Integer(strict=True, load_default=30)
+    min_interval_minutes = ma.fields.Integer(strict=True, load_default=10)
     allow_walk_ins = ma.fields.Boolean(load_default=False)
 
 
@@ -68,21 +68,22 @@ class SignUpOut(ma.Schema):
 
 
 class TemplateIn(ma.Schema):
-    node_id = ma.fields.Integer(required=True)
+    node_id = ma.fields.Integer(strict=True, required=True)
     title = ma.fields.String(required=True)
-    weekday = ma.fields.Integer(required=True, metadata={"description": "Monday 0 … Saturday 5, Sunday 6"})
+    weekday = ma.fields.Integer(strict=True, required=True, metadata={"description": "Monday 0 … Saturday 5, Sunday 6"})
     start_time = ma.fields.Time(required=True, metadata={"description": "local time, e.g. 08:30"})
     end_time = ma.fields.Time(required=True)
-    capacity = ma.fields.Integer(required=True)
-    team_ids = ma.fields.List(ma.fields.Integer(), load_default=list)
+    capacity = ma.fields.Integer(strict=True, required=True)
+    team_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list)
     description = ma.fields.String(load_default="")
     address = ma.fields.String(load_default="")
     lat = ma.fields.Float(load_default=None, allow_none=True)
     lon = ma.fields.Float(load_default=None, allow_none=True)
-    checkin_radius_m = ma.fields.Integer(load_default=300, allow_none=True)
-    credits_per_hour = ma.fields.Integer(load_default=1)
+    checkin_radius_m = ma.fields.Integer(strict=True, load_default=300, allow_none=True)
+    credits_per_hour = ma.fields.Integer(strict=True, load_default=1)
     link_theme = ma.fields.Boolean(load_default=True, metadata={"description": "link each to that week's theme"})
-    days_ahead = ma.fields.Integer(load_default=14, metadata={"description": "how far ahead to create them"})
+    days_ahead = ma.fields.Integer(strict=True, load_default=14,
+                                   metadata={"description": "how far ahead to create them"})
     starts_on = ma.fields.Date(load_default=None, allow_none=True)
 
 

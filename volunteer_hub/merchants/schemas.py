@@ -8,7 +8,7 @@ class MerchantIn(ma.Schema):
     address = ma.fields.String(load_default="")
     contact_phone = ma.fields.String(required=True)
     licence_no = ma.fields.String(required=True, metadata={"description": "统一社会信用代码"})
-    centre_id = ma.fields.Integer(load_default=None, allow_none=True,
+    centre_id = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                                   metadata={"description": "defaults to the centre of the applicant's home station"})
 
 
@@ -26,7 +26,7 @@ class StationRef(ma.Schema):
 
 
 class PairingIn(ma.Schema):
-    station_ids = ma.fields.List(ma.fields.Integer(), required=True)
+    station_ids = ma.fields.List(ma.fields.Integer(strict=True), required=True)
 
 
 class StaffIn(ma.Schema):
@@ -45,12 +45,13 @@ class OfferIn(ma.Schema):
     title = ma.fields.String(required=True)
     description = ma.fields.String(load_default="")
     price = ma.fields.Decimal(required=True, as_string=False, metadata={"description": "credits, in halves"})
-    stock = ma.fields.Integer(load_default=None, allow_none=True, metadata={"description": "empty: unlimited"})
-    monthly_limit = ma.fields.Integer(load_default=None, allow_none=True,
+    stock = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
+                              metadata={"description": "empty: unlimited"})
+    monthly_limit = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                                       metadata={"description": "vouchers per volunteer per month"})
     valid_from = ma.fields.AwareDateTime(load_default=None, allow_none=True)
     valid_to = ma.fields.AwareDateTime(load_default=None, allow_none=True)
-    station_ids = ma.fields.List(ma.fields.Integer(), load_default=list,
+    station_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list,
                                  metadata={"description": "empty: every station paired with the merchant"})
 
 

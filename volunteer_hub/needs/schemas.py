@@ -2,7 +2,8 @@ import marshmallow as ma
 
 
 class NeedIn(ma.Schema):
-    node_id = ma.fields.Integer(required=True, metadata={"description": "the station or point nearest the address"})
+    node_id = ma.fields.Integer(strict=True, required=True,
+                                metadata={"description": "the station or point nearest the address"})
     category = ma.fields.String(required=True, metadata={"description": "a team category (8+N), or other"})
     description = ma.fields.String(required=True)
     address = ma.fields.String(required=True)
@@ -17,7 +18,7 @@ class NeedQuery(ma.Schema):
 
 
 class DispatchIn(ma.Schema):
-    team_id = ma.fields.Integer(required=True)
+    team_id = ma.fields.Integer(strict=True, required=True)
     accept_by = ma.fields.AwareDateTime(required=True)
 
 
@@ -26,16 +27,16 @@ class ReasonIn(ma.Schema):
 
 
 class AcceptIn(ma.Schema):
-    service_day_id = ma.fields.Integer(load_default=None, allow_none=True,
+    service_day_id = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                                        metadata={"description": "attach to this service day of the team"})
     starts_at = ma.fields.AwareDateTime(load_default=None, allow_none=True,
                                         metadata={"description": "default: the wished time"})
-    hours = ma.fields.Integer(load_default=2)
-    capacity = ma.fields.Integer(load_default=10)
+    hours = ma.fields.Integer(strict=True, load_default=2)
+    capacity = ma.fields.Integer(strict=True, load_default=10)
 
 
 class ReviewIn(ma.Schema):
-    rating = ma.fields.Integer(required=True, metadata={"description": "1 to 5"})
+    rating = ma.fields.Integer(strict=True, required=True, metadata={"description": "1 to 5"})
     comment = ma.fields.String(load_default="")
 
 

@@ -6,7 +6,7 @@ from volunteer_hub.nodes.models import NodeKind
 class NodeIn(ma.Schema):
     name = ma.fields.String(required=True)
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf([k.value for k in NodeKind]))
-    parent_id = ma.fields.Integer(load_default=None, allow_none=True)
+    parent_id = ma.fields.Integer(strict=True, load_default=None, allow_none=True)
     code = ma.fields.String(load_default=None, allow_none=True)
     address = ma.fields.String(load_default="")
     lat = ma.fields.Float(load_default=None, allow_none=True)
@@ -30,7 +30,7 @@ class NodeQuery(ma.Schema):
 
 
 class ManagerIn(ma.Schema):
-    user_id = ma.fields.Integer(required=True)
+    user_id = ma.fields.Integer(strict=True, required=True)
 
 
 class ManagerOut(ma.Schema):

@@ -34,7 +34,7 @@ def inbox(args, pagination_parameters):
 
 @blp.route("/me/notifications/read", methods=["POST"])
 @auth_required
-@blp.arguments(MarkReadIn)
+@blp.arguments(MarkReadIn, required=False)  # no body: mark all read
 @blp.response(200, MarkReadOut)
 def mark_read(data):
     """Mark messages read: the ones listed in ``ids``, or all."""

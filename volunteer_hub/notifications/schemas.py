@@ -16,7 +16,7 @@ class InboxQuery(ma.Schema):
 
 
 class MarkReadIn(ma.Schema):
-    ids = ma.fields.List(ma.fields.Integer(), load_default=None,
+    ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=None,
                          metadata={"description": "the messages to mark read; leave out to mark all"})
 
 

@@ -61,7 +61,7 @@ class Me(MethodView):
     def get(self):
         return current_user
 
-    @blp.arguments(ProfilePatch)
+    @blp.arguments(ProfilePatch, required=False)  # every field optional: no body changes nothing
     @blp.response(200, UserOut)
     def patch(self, data):
         services.update_profile(current_user, **data)

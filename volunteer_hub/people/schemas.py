@@ -39,7 +39,7 @@ class VolunteerIn(ma.Schema):
     name = ma.fields.String(required=True)
     phone = ma.fields.String(required=True)
     password = ma.fields.String(required=True, load_only=True)
-    home_station_id = ma.fields.Integer(required=True)
+    home_station_id = ma.fields.Integer(strict=True, required=True)
     id_number = ma.fields.String(load_default=None, allow_none=True)
     skills = ma.fields.List(ma.fields.String(), load_default=list)
 
@@ -48,4 +48,4 @@ class ProfilePatch(ma.Schema):
     name = ma.fields.String()
     skills = ma.fields.List(ma.fields.String())
     id_number = ma.fields.String()
-    home_station_id = ma.fields.Integer()
+    home_station_id = ma.fields.Integer(strict=True)

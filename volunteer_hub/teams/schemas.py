@@ -10,8 +10,8 @@ class TeamIn(ma.Schema):
     category = ma.fields.String(required=True, metadata={"enum": CATEGORIES})
     custom_category = ma.fields.String(load_default=None, allow_none=True,
                                        metadata={"description": "the local 'N' category, for category 'other'"})
-    node_id = ma.fields.Integer(required=True)
-    leader_id = ma.fields.Integer(required=True)
+    node_id = ma.fields.Integer(strict=True, required=True)
+    leader_id = ma.fields.Integer(strict=True, required=True)
     description = ma.fields.String(load_default="")
 
 
@@ -32,7 +32,7 @@ class TeamQuery(ma.Schema):
 
 
 class MemberIn(ma.Schema):
-    user_id = ma.fields.Integer(required=True)
+    user_id = ma.fields.Integer(strict=True, required=True)
 
 
 class MembershipOut(ma.Schema):

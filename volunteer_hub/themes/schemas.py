@@ -9,7 +9,8 @@ class ThemeQuery(ma.Schema):
 
 
 class ThemeIn(ma.Schema):
-    node_id = ma.fields.Integer(required=True, metadata={"description": "the scope: this node and all below it"})
+    node_id = ma.fields.Integer(strict=True, required=True,
+                                metadata={"description": "the scope: this node and all below it"})
     title = ma.fields.String(required=True)
     held_on = ma.fields.Date(required=True)
     description = ma.fields.String(load_default="")
@@ -20,7 +21,8 @@ class ThemeIn(ma.Schema):
 
 
 class ThemeUpdateIn(ThemeIn):
-    node_id = ma.fields.Integer(load_default=None, metadata={"description": "ignored: a theme keeps its scope"})
+    node_id = ma.fields.Integer(strict=True, load_default=None,
+                                metadata={"description": "ignored: a theme keeps its scope"})
 
 
 class NoteIn(ma.Schema):

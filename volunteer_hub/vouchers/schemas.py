@@ -6,7 +6,7 @@ from volunteer_hub.credits.services import to_credits
 
 
 class VoucherIn(ma.Schema):
-    offer_id = ma.fields.Integer(required=True)
+    offer_id = ma.fields.Integer(strict=True, required=True)
 
 
 class VoucherOut(ma.Schema):
