@@ -2,7 +2,7 @@
 from flask import flash
 from flask_wtf import FlaskForm
 
-from volunteer_hub.core.errors import DomainError
+from volunteer_hub.core.errors import DomainError, Forbidden, NotFound
 from volunteer_hub.extensions import db
 
 
@@ -30,11 +30,15 @@ def commit(action, form: FlaskForm | None = None, aliases: dict | None = None):
     """Run ``action`` (service calls) and commit: ``(True, result)``.
 
     On a domain error roll back and show it, beside the inputs of ``form`` or as a flash
-    when there is no form: ``(False, None)``.
+    when there is no form: ``(False, None)``. Being refused (403) or pointing at nothing (404) is
+    not something to correct in the form: those go to the error page with their status.
     """
     try:
         result = action()
         db.session.commit()
+    except (Forbidden, NotFound):
+        db.session.rollback()
+        raise
     except DomainError as exc:
         db.session.rollback()
         if form is None:

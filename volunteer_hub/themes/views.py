@@ -45,7 +45,12 @@ def _poster(form: ThemeForm) -> bytes | None:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    node = get_node(request.args.get("node", type=int) or services.default_node(current_user).id)
+    node_id = request.args.get("node", type=int)
+    if node_id is None:
+        if not managed_roots(current_user):
+            abort(403)  # only managers plan themes
+        node_id = services.default_node(current_user).id
+    node = get_node(node_id)
     if not can_manage(current_user, node):
         abort(403)
     form = ThemeForm()
