@@ -88,6 +88,8 @@ async def _request(host: str, port: int, method: str, path: str, body: dict | No
     await writer.drain()
     data = await reader.read()
     writer.close()
+    if not data:  # the server closed the connection without an answer (a killed worker)
+        raise ConnectionResetError(f"no answer to {method} {path}")
     status = int(data.split(b" ", 2)[1])
     return status, data.split(b"\r\n\r\n", 1)[1]
 

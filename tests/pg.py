@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 
 
 def find_bin_dir() -> str | None:
@@ -52,6 +53,13 @@ class Cluster:
         options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run("pg_ctl", "-D", self.data, "-o", options, "-l", os.path.join(self.base, "log"), "-w", "start")
+
+    def pause(self, seconds: float) -> None:
+        """Stop the server (fast: open sessions are cut), wait, start it again with the same options."""
+        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+        time.sleep(seconds)
+        # With the server down, restart starts it from postmaster.opts: same port, same settings.
+        self._run("pg_ctl", "-D", self.data, "-l", os.path.join(self.base, "log"), "-w", "restart")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

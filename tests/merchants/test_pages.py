@@ -32,7 +32,7 @@ def test_apply_approve_staff_and_offer_pages(world, app):
     assert "flash-success" in text(staff)
     volunteer = login(app.test_client(), world.volunteer)
     assert "东门书屋" in text(volunteer.get("/merchants"))
-    assert volunteer.post(f"/merchants/{merchant_id}/offers", data={"title": "x", "price": "1"}).status_code == 422
+    assert volunteer.post(f"/merchants/{merchant_id}/offers", data={"title": "x", "price": "1"}).status_code == 403
 
 
 def test_credit_adjustment_page(world, client):
@@ -46,6 +46,6 @@ def test_credit_adjustment_page(world, client):
     refused = client.post("/credits/adjust", data={"phone": world.volunteer.phone, "credits": "-5", "reason": "扣"})
     assert refused.status_code == 422 and "flash-error" in text(refused)
     elsewhere = client.post("/credits/adjust", data={"phone": world.s2_volunteer.phone, "credits": "1", "reason": "x"})
-    assert elsewhere.status_code == 422
+    assert elsewhere.status_code == 403  # a volunteer of another station
     db.session.expire_all()
     assert credits.wallet_summary(world.volunteer)["balance"] == 3
