@@ -68,6 +68,8 @@ test: dev-install postgres browser
 bench: dev-install postgres
 	$(BIN)/python -m benchmarks.checkin
 	$(BIN)/python -m benchmarks.redeem
+	$(BIN)/python -m benchmarks.fanout
+	$(BIN)/python -m benchmarks.load
 
 # Refresh the committed OpenAPI snapshot after a deliberate API change.
 openapi: install
