@@ -135,6 +135,19 @@ def _soon(days=3):
     return utcnow().replace(microsecond=0) + timedelta(days=days)
 
 
+def _application(s):
+    return {"centre_id": s.w.centre.id, "name": "新商户", "address": "东门路 9 号", "contact_phone": "13511112222",
+            "licence_no": "91320509MA1BBBB01X"}
+
+
+def _new_staff(s):
+    return {"name": "新店员", "phone": "13511113333", "password": "Lanterns42"}
+
+
+def _new_volunteer(s):
+    return {"name": "新志愿者", "phone": "13512340000", "password": "Lanterns42", "home_station_id": s.w.s1.id}
+
+
 # "endpoint METHOD": (URL from the scene, body (JSON for /api, form fields for pages), roles let in).
 # A body is a function of the scene so that ids and times are real; a role let in may still get a
 # 409 or 422 (the state of the scene), but never 401, 403, 404 or the log-in page.
@@ -144,8 +157,7 @@ TABLE = {
     "people_api.Token POST": (lambda s: "/api/v1/auth/token",
                               lambda s: {"phone": s.w.volunteer.phone, "password": World.PASSWORD}, EVERYONE),
     "people_api.Token DELETE": (lambda s: "/api/v1/auth/token", None, SIGNED_IN),
-    "people_api.Volunteers POST": (lambda s: "/api/v1/volunteers", lambda s: {
-        "name": "新志愿者", "phone": "13512340000", "password": "Lanterns42", "home_station_id": s.w.s1.id}, EVERYONE),
+    "people_api.Volunteers POST": (lambda s: "/api/v1/volunteers", _new_volunteer, EVERYONE),
     "people_api.Me GET": (lambda s: "/api/v1/me", None, SIGNED_IN),
     "people_api.Me PATCH": (lambda s: "/api/v1/me", lambda s: {"name": "改个名"}, SIGNED_IN),
     "people.home GET": (lambda s: "/", None, EVERYONE),
@@ -157,8 +169,7 @@ TABLE = {
     "people.profile POST": (lambda s: "/me", lambda s: {"name": "改个名", "home_station_id": s.w.s1.id}, SIGNED_IN),
     "people.set_language POST": (lambda s: "/lang/en", None, EVERYONE),
     "people.signup GET": (lambda s: "/signup", None, EVERYONE),
-    "people.signup POST": (lambda s: "/signup", lambda s: {
-        "name": "新志愿者", "phone": "13512340000", "password": "Lanterns42", "home_station_id": s.w.s1.id}, EVERYONE),
+    "people.signup POST": (lambda s: "/signup", _new_volunteer, EVERYONE),
     # --- nodes ------------------------------------------------------------------------------------
     "nodes_api.Nodes GET": (lambda s: "/api/v1/nodes", None, SIGNED_IN),
     "nodes_api.Nodes POST": (lambda s: "/api/v1/nodes",
@@ -271,26 +282,20 @@ TABLE = {
                             lambda s: {"expiry": "end_of_next_year", "warn_days": "30"}, ADMIN),
     # --- merchants and vouchers -------------------------------------------------------------------
     "merchants_api.Merchants GET": (lambda s: "/api/v1/merchants", None, SIGNED_IN),
-    "merchants_api.Merchants POST": (lambda s: "/api/v1/merchants", lambda s: {
-        "centre_id": s.w.centre.id, "name": "新商户", "address": "东门路 9 号", "contact_phone": "13511112222",
-        "licence_no": "91320509MA1BBBB01X"}, SIGNED_IN),
+    "merchants_api.Merchants POST": (lambda s: "/api/v1/merchants", _application, SIGNED_IN),
     "merchants_api.approve POST": (lambda s: f"/api/v1/merchants/{s.pending_shop.id}/approve",
                                    lambda s: {"station_ids": [s.w.s1.id]}, ADMIN),
-    "merchants_api.add_staff POST": (lambda s: f"/api/v1/merchants/{s.shop.id}/staff", lambda s: {
-        "name": "新店员", "phone": "13511113333", "password": "Lanterns42"}, SHOP),
+    "merchants_api.add_staff POST": (lambda s: f"/api/v1/merchants/{s.shop.id}/staff", _new_staff, SHOP),
     "merchants_api.Offers GET": (lambda s: f"/api/v1/merchants/{s.shop.id}/offers", None, SIGNED_IN),
     "merchants_api.Offers POST": (lambda s: f"/api/v1/merchants/{s.shop.id}/offers",
                                   lambda s: {"title": "洗头一次", "price": 1}, only("staff")),
     "merchants.index GET": (lambda s: "/merchants", None, SIGNED_IN),
     "merchants.show GET": (lambda s: f"/merchants/{s.shop.id}", None, SIGNED_IN),
     "merchants.apply GET": (lambda s: "/merchants/apply", None, SIGNED_IN),
-    "merchants.apply POST": (lambda s: "/merchants/apply", lambda s: {
-        "centre_id": s.w.centre.id, "name": "新商户", "address": "东门路 9 号", "contact_phone": "13511112222",
-        "licence_no": "91320509MA1BBBB01X"}, SIGNED_IN),
+    "merchants.apply POST": (lambda s: "/merchants/apply", _application, SIGNED_IN),
     "merchants.approve POST": (lambda s: f"/merchants/{s.pending_shop.id}/approve",
                                lambda s: {"station_ids": [s.w.s1.id]}, ADMIN),
-    "merchants.add_staff POST": (lambda s: f"/merchants/{s.shop.id}/staff", lambda s: {
-        "name": "新店员", "phone": "13511113333", "password": "Lanterns42"}, SHOP),
+    "merchants.add_staff POST": (lambda s: f"/merchants/{s.shop.id}/staff", _new_staff, SHOP),
     "merchants.add_offer POST": (lambda s: f"/merchants/{s.shop.id}/offers",
                                  lambda s: {"title": "洗头一次", "price": "1"}, only("staff")),
     # The offer is for volunteers of S1, the station the merchant is paired with.
