@@ -1,11 +1,21 @@
-"""Fixtures: every ``app`` test runs on SQLite and on a real PostgreSQL the suite starts itself."""
+"""Fixtures: every ``app`` test runs on SQLite and on a real PostgreSQL the suite starts itself.
+
+Time: a test that needs a fixed instant says so with ``@pytest.mark.clock(instant)``; the clock is
+moved there before any other fixture of the test is built, so the world a test sees never depends
+on the real date. ``--pretend-now INSTANT`` starts every other test at INSTANT (ticking), which
+is how .ci/run checks that nothing breaks on a Monday morning, at New Year or across a DST change.
+"""
 import contextvars
 import os
-from datetime import timedelta
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 
 from tests import pg
 from tests.world import World
@@ -26,34 +36,110 @@ TEST_CONFIG = {
 }
 
 
+def pytest_addoption(parser):
+    parser.addoption("--pretend-now", metavar="INSTANT", type=datetime.fromisoformat,
+                     help="start every test without a clock marker at INSTANT (ISO 8601 with an offset, e.g. "
+                          "2026-12-31T23:59+08:00), the clock ticking from there")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "clock(instant, tick=False): run the whole test, fixtures included, "
+                                       "from this aware instant")
+    pretend = config.getoption("--pretend-now")
+    if pretend is not None and pretend.tzinfo is None:
+        raise pytest.UsageError("--pretend-now needs an offset, e.g. 2026-12-31T23:59+08:00")
+
+
+def pytest_report_header(config):
+    pretend = config.getoption("--pretend-now")
+    return [f"pretend-now: {pretend.isoformat()} (TIMEZONE={os.environ.get('TIMEZONE', 'Asia/Shanghai')})"] \
+        if pretend else []
+
+
+@pytest.fixture(autouse=True)
+def _travelled_clock(request):
+    """Autouse, so it runs before every other function-scoped fixture: the world is built in the
+    test's time. Yields the traveller (``clock`` fixture), or None when the real clock runs."""
+    marker = request.node.get_closest_marker("clock")
+    pretend = request.config.getoption("--pretend-now")
+    if marker is not None:
+        instant, tick = marker.args[0], marker.kwargs.get("tick", False)
+    elif pretend is not None:
+        instant, tick = pretend, True
+    else:
+        yield None
+        return
+    assert instant.tzinfo is not None, "a clock marker needs an aware instant"
+    with time_machine.travel(instant, tick=tick) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def clock(_travelled_clock):
+    """The traveller of a ``@pytest.mark.clock`` test, to ``move_to`` or ``shift`` by."""
+    assert _travelled_clock is not None, "the clock fixture needs @pytest.mark.clock(instant)"
+    return _travelled_clock
+
+
 @pytest.fixture(scope="session")
-def pg_cluster():
+def postgres_binaries() -> str:
+    """Where initdb and pg_ctl are. Without them the PostgreSQL tests skip, except under CI=true, where that
+    is a failure: CI must never pass by skipping what it is there to run."""
     bin_dir = pg.find_bin_dir()
     if bin_dir is None:
         message = "PostgreSQL server binaries (initdb, pg_ctl) not found; install postgresql-15 (make test does)."
         if os.environ.get("CI") == "true":
             pytest.fail("CI requires the PostgreSQL tests: " + message, pytrace=False)
         pytest.skip(message)
-    cluster = pg.Cluster(bin_dir)
+    return bin_dir
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(postgres_binaries):
+    cluster = pg.Cluster(postgres_binaries)
     cluster.start()
     yield cluster
     cluster.stop()
 
 
+def migrate(url: str) -> str:
+    """Build the production schema at ``url`` with the migrations (triggers and constraints included)."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="session")
 def pg_url(pg_cluster):
-    return pg_cluster.create_database("volunteer_hub_test")
+    """One database for the session, migrated once; tests empty it (TRUNCATE) before and after."""
+    return migrate(pg_cluster.create_database("volunteer_hub_test"))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file migrated once; each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("schema") / "migrated.sqlite3"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+def sqlite_copy(template: Path, path: Path) -> str:
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path / "test.sqlite3")
     return request.getfixturevalue("pg_url")
 
 
 def _empty_all_tables():
-    # SQLite gets a new file per test; the PostgreSQL database is shared by the session.
+    # SQLite gets a fresh copy per test; the PostgreSQL database is shared by the session.
+    # TRUNCATE fires no row triggers, so the immutable ledger and audit tables can be emptied.
     if _db.engine.dialect.name == "postgresql":
         names = ", ".join(t.name for t in _db.metadata.sorted_tables)
         _db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -78,7 +164,6 @@ def app(request, db_url):
     app = create_app({**TEST_CONFIG, **(marker.kwargs if marker else {}), "SQLALCHEMY_DATABASE_URI": db_url})
     app.test_client_class = IsolatedClient
     with app.app_context():
-        _db.create_all()
         _empty_all_tables()
         yield app
         _db.session.remove()

@@ -1,8 +1,7 @@
 """Races: parallel requests that must leave exactly one row, on SQLite and PostgreSQL."""
-import threading
-
 import sqlalchemy as sa
 
+from tests.parallel import race, values
 from volunteer_hub.extensions import db
 from volunteer_hub.people.models import Grant, User
 from volunteer_hub.teams.models import TeamMembership
@@ -14,21 +13,9 @@ def in_parallel(app, request):
     """Run ``request(client)`` from PARALLEL threads released at the same moment; return the statuses.
 
     ``request`` must not touch ORM objects of the test's session: each thread has its own context.
+    A thread that raises fails the test (tests/parallel.py); a 5xx is a status the caller's assertion sees.
     """
-    barrier = threading.Barrier(PARALLEL)
-    statuses = []
-
-    def worker():
-        client = app.test_client()
-        barrier.wait()
-        statuses.append(request(client).status_code)
-
-    threads = [threading.Thread(target=worker) for _ in range(PARALLEL)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(statuses)
+    return sorted(values(race(PARALLEL, lambda _i: request(app.test_client()).status_code)))
 
 
 def count(model, *where):

@@ -43,3 +43,22 @@ def test_foreign_keys_are_enforced(world):
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_suite_runs_on_the_schema_the_migrations_build(world):
+    """tests/conftest.py builds the test databases with the migrations, not create_all(): the
+    ledger's and the audit trail's triggers, which no model declares, are there for every test."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    from volunteer_hub.credits import services as credits
+
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    assert db.session.scalar(sa.text("SELECT version_num FROM alembic_version")) == script.get_current_head()
+    credits.adjust(world.s1_manager, world.volunteer, 2, "奖励")
+    db.session.commit()
+    for statement in ("UPDATE credit_entries SET amount = amount * 10", "DELETE FROM credit_transactions",
+                      "UPDATE audit_entries SET actor_id = NULL"):
+        with pytest.raises(sa.exc.DatabaseError, match="immutable"):
+            db.session.execute(sa.text(statement))
+        db.session.rollback()

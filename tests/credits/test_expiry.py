@@ -1,11 +1,11 @@
 """Optional expiry: FIFO to the centre's expiry account at the end of the next calendar year, warned ahead."""
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 import time_machine
 
+from tests.parallel import race
 from volunteer_hub.core.errors import Forbidden, ValidationFailed
 from volunteer_hub.credits import services as credits
 from volunteer_hub.credits.models import CreditTransaction, TransactionKind
@@ -13,6 +13,9 @@ from volunteer_hub.extensions import db
 from volunteer_hub.notifications.models import Notification
 
 NEW_YEAR_2027 = datetime(2026, 12, 31, 16, 0, tzinfo=UTC)  # 2027-01-01 00:00 in Asia/Shanghai
+
+# The centre and its people exist from May 2025, before the credits they earn; Shanghai's calendar.
+pytestmark = [pytest.mark.clock(datetime(2025, 5, 1, tzinfo=UTC)), pytest.mark.app_config(TIMEZONE="Asia/Shanghai")]
 
 
 @pytest.fixture
@@ -74,22 +77,25 @@ def test_no_policy_no_expiry(app, world, history):
 def test_parallel_runs_expire_once(app, world, history):
     if db.engine.dialect.name == "sqlite":
         pytest.skip("SQLite allows one writer; parallel jobs are a PostgreSQL deployment concern")
-    barrier = threading.Barrier(6)
 
-    def run():
+    def run(_i):
         with app.app_context():
-            barrier.wait()
             try:
-                credits.expire_and_warn(NEW_YEAR_2027)
+                result = credits.expire_and_warn(NEW_YEAR_2027)
                 db.session.commit()
-            except Exception:  # the loser of the idempotency key or the balance race rolls back
+                return result
+            except Exception:
                 db.session.rollback()
+                raise
 
-    threads = [threading.Thread(target=run) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(6, run)
+    winners = [o for o in outcomes if o.error is None and o.value["expired_wallets"] == 1]
+    late = [o for o in outcomes if o.error is None and o.value["expired_wallets"] == 0]
+    # A loser either came after the winner (nothing left to expire) or lost the idempotency key's race.
+    lost = [o for o in outcomes if o.error is not None]
+    assert len(winners) == 1 and len(winners) + len(late) + len(lost) == 6
+    assert all(isinstance(o.error, sa.exc.IntegrityError) and "credit_transactions" in str(o.error) for o in lost), \
+        [repr(o.error) for o in lost]
     db.session.expire_all()
     assert len(expiries()) == 1
     assert credits.wallet_summary(world.volunteer)["balance"] == 4 and credits.ledger_problems() == []

@@ -3,7 +3,6 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 
 from volunteer_hub.core.errors import Forbidden, ValidationFailed
 from volunteer_hub.events import services
@@ -14,10 +13,7 @@ from volunteer_hub.themes import services as themes
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(MONDAY, tick=False) as traveller:
-        yield traveller
+pytestmark = [pytest.mark.clock(MONDAY), pytest.mark.app_config(TIMEZONE="Asia/Shanghai")]
 
 
 def saturday_template(world, **overrides):

@@ -3,7 +3,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 
 from tests.merchants.test_merchants import shop  # noqa: F401  (fixture)
 from volunteer_hub.checkin import services as checkin
@@ -19,11 +18,9 @@ from volunteer_hub.vouchers import services as vouchers
 WEEK = date(2026, 11, 16)  # a Monday
 REPORT_TIME = datetime(2026, 11, 22, 22, 0, tzinfo=UTC)  # Monday 23 November 06:00 in Asia/Shanghai
 
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(datetime(2026, 11, 9, 2, 0, tzinfo=UTC), tick=False) as traveller:
-        yield traveller
+# The centre is founded on Monday 9 November, a week before the reported one; the instants are Shanghai's.
+pytestmark = [pytest.mark.clock(datetime(2026, 11, 9, 2, 0, tzinfo=UTC)),
+              pytest.mark.app_config(TIMEZONE="Asia/Shanghai")]
 
 
 def held_day(world, node, manager, start, volunteers, minutes=120, approve=True):

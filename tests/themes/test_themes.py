@@ -17,10 +17,9 @@ FRIDAY_0900_SHANGHAI = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # 09:00 in Asia
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture
-def monday():
-    with time_machine.travel(datetime(2026, 11, 23, 2, 0, tzinfo=UTC), tick=False) as traveller:
-        yield traveller
+# Monday 23 November 10:00 in Shanghai: every fixture, the world included, is built then.
+pytestmark = [pytest.mark.clock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC)),
+              pytest.mark.app_config(TIMEZONE="Asia/Shanghai")]
 
 
 def inbox(user):
@@ -35,7 +34,7 @@ def run_jobs(app, at):
     return result.output
 
 
-def test_publication_is_nine_local_the_day_before_and_exactly_once(app, world, monday):
+def test_publication_is_nine_local_the_day_before_and_exactly_once(app, world):
     theme = services.create_theme(world.centre_admin, node_id=world.centre.id, title="环境美化日", held_on=SATURDAY,
                                   guidance="清理楼道杂物")
     db.session.commit()
@@ -58,12 +57,12 @@ def test_publication_is_nine_local_the_day_before_and_exactly_once(app, world, m
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 3
 
 
+@pytest.mark.clock(datetime(2026, 3, 1, 12, tzinfo=UTC))
+@pytest.mark.app_config(TIMEZONE="America/New_York")  # DST starts 2026-03-08 02:00
 def test_daylight_saving_zone_publishes_at_local_nine(app, world):
-    app.config["TIMEZONE"] = "America/New_York"  # DST starts 2026-03-08 02:00
-    with time_machine.travel(datetime(2026, 3, 1, 12, tzinfo=UTC), tick=False):
-        before = services.create_theme(world.admin, node_id=world.centre.id, title="冬令", held_on=date(2026, 3, 8))
-        after = services.create_theme(world.admin, node_id=world.centre.id, title="夏令", held_on=date(2026, 3, 9))
-        db.session.commit()
+    before = services.create_theme(world.admin, node_id=world.centre.id, title="冬令", held_on=date(2026, 3, 8))
+    after = services.create_theme(world.admin, node_id=world.centre.id, title="夏令", held_on=date(2026, 3, 9))
+    db.session.commit()
     assert before.publish_at == datetime(2026, 3, 7, 14, 0, tzinfo=UTC)  # 09:00 EST (UTC-5)
     assert after.publish_at == datetime(2026, 3, 8, 13, 0, tzinfo=UTC)  # 09:00 EDT (UTC-4)
     run_jobs(app, datetime(2026, 3, 8, 12, 59, 59, tzinfo=UTC))
@@ -73,7 +72,7 @@ def test_daylight_saving_zone_publishes_at_local_nine(app, world):
     assert db.session.get(Theme, after.id).published_at == datetime(2026, 3, 8, 13, 0, tzinfo=UTC)
 
 
-def test_catch_up_after_downtime_publishes_late_within_the_day_and_reports_missed(app, world, monday):
+def test_catch_up_after_downtime_publishes_late_within_the_day_and_reports_missed(app, world):
     late = services.create_theme(world.centre_admin, node_id=world.centre.id, title="志愿服务日", held_on=SATURDAY)
     missed = services.create_theme(world.s1_manager, node_id=world.s1.id, title="文明劝导日",
                                    held_on=date(2026, 11, 24))
@@ -89,7 +88,7 @@ def test_catch_up_after_downtime_publishes_late_within_the_day_and_reports_misse
     assert not any(m.kind == "theme" and "文明劝导日" in m.title for m in inbox(world.volunteer))
 
 
-def test_within_the_grace_a_restart_publishes_on_time_enough(app, world, monday):
+def test_within_the_grace_a_restart_publishes_on_time_enough(app, world):
     theme = services.create_theme(world.centre_admin, node_id=world.centre.id, title="志愿服务日", held_on=SATURDAY)
     db.session.commit()
     output = run_jobs(app, FRIDAY_0900_SHANGHAI + timedelta(minutes=30))
@@ -97,7 +96,7 @@ def test_within_the_grace_a_restart_publishes_on_time_enough(app, world, monday)
     assert db.session.get(Theme, theme.id).published_at is not None
 
 
-def test_unified_theme_reaches_stations_below_and_stations_only_add_notes(app, world, monday):
+def test_unified_theme_reaches_stations_below_and_stations_only_add_notes(app, world):
     theme = services.create_theme(world.centre_admin, node_id=world.centre.id, title="环境美化日", held_on=SATURDAY)
     db.session.commit()
     with pytest.raises(Conflict) as overlap:
@@ -119,7 +118,7 @@ def test_unified_theme_reaches_stations_below_and_stations_only_add_notes(app, w
     assert services.theme_for_week(world.s2, date(2026, 12, 5), published_only=False) == own
 
 
-def test_validation_and_published_themes_keep_their_day(app, world, monday):
+def test_validation_and_published_themes_keep_their_day(app, world):
     with pytest.raises(ValidationFailed) as invalid:
         services.create_theme(world.s1_manager, node_id=world.s1.id, title="", held_on=date(2026, 11, 20),
                               publish_at=datetime(2026, 11, 30, tzinfo=UTC), poster=b"GIF89a")
@@ -138,7 +137,7 @@ def test_validation_and_published_themes_keep_their_day(app, world, monday):
     assert theme.title == "读书分享日"
 
 
-def test_calendar_shows_missing_weeks_and_copies_last_year(app, world, monday):
+def test_calendar_shows_missing_weeks_and_copies_last_year(app, world):
     with time_machine.travel(datetime(2025, 11, 20, tzinfo=UTC), tick=False):
         services.create_theme(world.centre_admin, node_id=world.centre.id, title="去年环境日",
                               held_on=date(2025, 11, 29))
@@ -156,7 +155,7 @@ def test_calendar_shows_missing_weeks_and_copies_last_year(app, world, monday):
         services.copy_last_year(world.s1_manager, world.centre, date(2026, 11, 23))
 
 
-def test_api_lists_by_node_and_window_and_hides_scheduled_from_volunteers(app, world, api, monday):
+def test_api_lists_by_node_and_window_and_hides_scheduled_from_volunteers(app, world, api):
     manager = api(world.centre_admin)
     created = manager.post("/api/v1/themes", json={"node_id": world.centre.id, "title": "环境美化日",
                                                    "held_on": SATURDAY.isoformat(), "guidance": "清理楼道"})
@@ -187,7 +186,7 @@ def test_api_lists_by_node_and_window_and_hides_scheduled_from_volunteers(app, w
     assert edit.status_code == 403
 
 
-def test_pages_plan_show_and_note(app, world, client, monday):
+def test_pages_plan_show_and_note(app, world, client):
     from io import BytesIO
 
     client.post("/login", data={"phone": world.centre_admin.phone, "password": world.PASSWORD})
