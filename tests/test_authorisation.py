@@ -1,16 +1,19 @@
 """Every endpoint × every role: who is let in, who gets 401/403/404 (or the log-in page).
 
 The table below must name every rule of the URL map, method by method: a new endpoint without
-a row fails the test. Each request runs on the same small practice centre, restored from a copy
-of the database file after every request that may write, so one role's change never decides
-another's answer. Permission rules do not depend on the database, so this runs on SQLite.
+a row fails the test. Each request runs on the same small practice centre, restored from a
+snapshot after every request that may write, so one role's change never decides another's answer.
+A role that is let in must get a documented answer: for the API a success or validation error that
+the OpenAPI document lists for that operation, for a page a success or a form error; no role may
+ever get a 5xx. It runs on SQLite and PostgreSQL: a crash can be one database's alone.
 """
 import os
-import shutil
+import re
 from datetime import timedelta
 
 import pytest
 
+from tests.snapshot import Snapshot
 from tests.world import World
 from volunteer_hub.checkin import services as checkin
 from volunteer_hub.core.db import local_date, utcnow
@@ -46,11 +49,6 @@ DAY_RUNNERS = S1_RUNNERS | {"leader"}                  # run the service day: it
 ADMIN = only("centre_admin", "platform_admin")
 MANAGERS = S1_RUNNERS | {"sibling_manager"}            # manage some node under the centre
 SHOP = only("staff") | ADMIN                   # merchant A's staff, and the centre admin over it
-
-
-@pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'matrix.sqlite3'}"
 
 
 class Scene:
@@ -405,20 +403,12 @@ def test_every_endpoint_has_a_row(app):
 
 
 @pytest.fixture
-def scene(app, world, db_url):
+def scene(app, world):
     scene = Scene(world)
-    db.session.remove()
-    db.engine.dispose()
-    path = db_url.removeprefix("sqlite:///")
-    shutil.copyfile(path, path + ".scene")
-
-    def restore():
-        db.session.remove()
-        db.engine.dispose()
-        shutil.copyfile(path + ".scene", path)
-
-    scene.restore = restore
-    return scene
+    snapshot = Snapshot()
+    scene.restore = snapshot.restore
+    yield scene
+    snapshot.drop()
 
 
 # Forms whose node list holds only the nodes the user manages: another node is refused as a form
@@ -430,6 +420,26 @@ def _let_in(key: str, response, api: bool) -> bool:
     if response.status_code in (401, 403, 404) or (key in CHOICE_FORMS and response.status_code == 422):
         return False
     return api or not (response.status_code == 302 and "/login" in response.headers["Location"])
+
+
+# What a page that lets a role in may answer: the page, a redirect after a change, or a form error.
+PAGE_ANSWERS = {200, 302, 303, 409, 422}
+SUCCESS_OR_VALIDATION = re.compile(r"2\d\d|400|409|422")
+
+
+def _documented_answers(app) -> dict[str, set[int]]:
+    """``endpoint METHOD`` → the success and validation statuses its OpenAPI operation documents."""
+    spec = app.test_client().get("/api/v1/openapi.json").json
+    answers = {}
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            operation = spec["paths"].get(path, {}).get(method.lower())
+            if operation is not None:
+                answers[f"{rule.endpoint} {method}"] = {
+                    int(code) for code in operation["responses"] if SUCCESS_OR_VALIDATION.fullmatch(code)}
+    answers["api-docs.openapi_json GET"] = {200}  # the document does not describe itself
+    return answers
 
 
 def _request(app, scene, role, method, url, body):
@@ -448,19 +458,23 @@ def _request(app, scene, role, method, url, body):
 
 
 def test_who_is_let_in_at_every_endpoint(app, scene):
+    documented = _documented_answers(app)
     wrong = []
     for key, (url, body, allowed) in TABLE.items():
         method = key.rsplit(" ", 1)[1]
         for role in ROLES:
             response, api = _request(app, scene, role, method, url(scene), body(scene) if body else None)
+            status = response.status_code
+            said = response.json["error"]["message"] if response.is_json and status >= 400 else ""
             if _let_in(key, response, api) != (role in allowed):
-                said = response.json["error"]["message"] if response.is_json and response.status_code >= 400 else ""
                 wrong.append(f"{key:40} {role:16} {'let in' if role not in allowed else 'refused'}: "
-                             f"{response.status_code} {response.headers.get('Location', '')}{said}")
-            if role in allowed and response.status_code == 422 and os.environ.get("MATRIX_DEBUG"):
+                             f"{status} {response.headers.get('Location', '')}{said}")
+            elif status >= 500 or (role in allowed and status not in (documented[key] if api else PAGE_ANSWERS)):
+                wrong.append(f"{key:40} {role:16} undocumented answer: {status} {said}")
+            if role in allowed and status == 422 and os.environ.get("MATRIX_DEBUG"):
                 print(key, role, response.get_data(as_text=True)[:300])
-            if method != "GET":
-                scene.restore()
+            if method != "GET" and status < 400 and _let_in(key, response, api):
+                scene.restore()  # refusals write nothing; only what was let in and done is undone
     assert not wrong, f"{len(wrong)} answers differ from the table:\n" + "\n".join(wrong)
 
 

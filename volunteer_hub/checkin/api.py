@@ -1,7 +1,6 @@
 """JSON API of check-in codes, scans, attendance and approval, and my hours."""
 from flask import Response, url_for
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from volunteer_hub.checkin import qr, services
 from volunteer_hub.checkin.schemas import (
@@ -15,7 +14,7 @@ from volunteer_hub.checkin.schemas import (
     ManualIn,
 )
 from volunteer_hub.core import limits
-from volunteer_hub.core.api import auth_required
+from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.events.services import get_service_day, require_run
 from volunteer_hub.extensions import db
 

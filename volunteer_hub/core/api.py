@@ -18,6 +18,25 @@ class Api(flask_smorest.Api):
         pass
 
 
+class Blueprint(flask_smorest.Blueprint):
+    """Every writing operation documents 409: a state conflict or a uniqueness race can answer any of them
+    (core.errors turns both into 409 with the error body)."""
+
+    WRITES = {"post", "put", "patch", "delete"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Before _prepare_response_doc, which turns the response lists into the document's form.
+        self._prepare_doc_cbks.insert(self._prepare_doc_cbks.index(self._prepare_response_doc),
+                                      self._prepare_conflict_doc)
+
+    def _prepare_conflict_doc(self, doc, doc_info, *, method, **kwargs):
+        if method in self.WRITES:
+            responses = doc_info.setdefault("response", {}).setdefault("responses", {})
+            responses.setdefault(409, []).append("CONFLICT")
+        return doc
+
+
 class IdConverter(IntegerConverter):
     """``<int:…>`` path parts are database ids: past PostgreSQL's integer none can exist (404, not a 500)."""
 

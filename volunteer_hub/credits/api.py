@@ -2,9 +2,8 @@
 from flask import request
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from volunteer_hub.core.api import auth_required
+from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.credits import services
 from volunteer_hub.credits.schemas import AdjustmentIn, AdjustmentOut, PolicyIn, PolicyOut, WalletOut
 from volunteer_hub.extensions import db

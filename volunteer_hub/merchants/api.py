@@ -2,9 +2,8 @@
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from volunteer_hub.core.api import auth_required
+from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.core.errors import ValidationFailed
 from volunteer_hub.core.pagination import page_of
 from volunteer_hub.extensions import db

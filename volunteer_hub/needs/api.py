@@ -1,8 +1,7 @@
 """JSON API of residents' requests (点单—派单—接单—评单)."""
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from volunteer_hub.core.api import auth_required
+from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.core.pagination import page_of
 from volunteer_hub.extensions import db
 from volunteer_hub.needs import services

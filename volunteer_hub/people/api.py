@@ -2,10 +2,10 @@
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from volunteer_hub.core import limits
-from volunteer_hub.core.api import auth_required, bearer_token
+from volunteer_hub.core.api import Blueprint, auth_required, bearer_token
 from volunteer_hub.core.errors import ErrorSchema
 from volunteer_hub.extensions import db
 from volunteer_hub.people import services

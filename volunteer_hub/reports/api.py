@@ -1,8 +1,7 @@
 """JSON API of weekly reports."""
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from volunteer_hub.core.api import auth_required
+from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.reports import services
 from volunteer_hub.reports.schemas import WeeklyQuery, WeeklyReportOut

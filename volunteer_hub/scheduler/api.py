@@ -1,9 +1,8 @@
 """JSON API: the scheduled jobs and how they last ran (global administrators)."""
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from volunteer_hub.core.api import auth_required
+from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.core.errors import Forbidden
 from volunteer_hub.core.permissions import is_global_admin
 from volunteer_hub.scheduler import services

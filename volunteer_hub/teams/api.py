@@ -1,9 +1,8 @@
 """JSON API of teams and membership."""
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from volunteer_hub.core.api import auth_required
+from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.core.pagination import page_of
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import get_node

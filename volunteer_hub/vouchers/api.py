@@ -1,10 +1,9 @@
 """JSON API of vouchers: volunteers make and cancel them, merchant staff look them up and confirm."""
 from flask import request
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from volunteer_hub.core import limits
-from volunteer_hub.core.api import auth_required
+from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants.services import get_offer
 from volunteer_hub.vouchers import services

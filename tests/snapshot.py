@@ -1,0 +1,59 @@
+"""Take the test database as it is and go back to it, on SQLite and PostgreSQL alike.
+
+SQLite: a copy of the file. PostgreSQL: a copy of every table in a schema of its own; going back
+deletes and re-inserts with triggers off (``session_replication_role``, the suite's cluster runs as
+superuser), so the immutable ledger and audit tables can be put back too, and resets the sequences.
+"""
+import shutil
+
+import sqlalchemy as sa
+
+from volunteer_hub.extensions import db
+
+SCHEMA = "snapshot"
+
+
+class Snapshot:
+    def __init__(self):
+        db.session.commit()
+        self.engine = db.engine
+        self.tables = [table.name for table in db.metadata.sorted_tables]
+        if self.engine.dialect.name == "sqlite":
+            self.path = self.engine.url.database
+            self._release()
+            shutil.copyfile(self.path, self.path + ".snapshot")
+            return
+        with self.engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
+            for name in self.tables:
+                conn.execute(sa.text(f"CREATE TABLE {SCHEMA}.{name} AS TABLE public.{name}"))
+            self.sequences = conn.execute(sa.text(
+                "SELECT table_name, column_name, pg_get_serial_sequence(table_name, column_name) "
+                "FROM information_schema.columns WHERE table_schema = 'public' "
+                "AND pg_get_serial_sequence(table_name, column_name) IS NOT NULL")).all()
+
+    def _release(self):
+        db.session.remove()
+        self.engine.dispose()
+
+    def restore(self):
+        self._release()
+        if self.engine.dialect.name == "sqlite":
+            shutil.copyfile(self.path + ".snapshot", self.path)
+            return
+        with self.engine.begin() as conn:
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            for name in reversed(self.tables):
+                conn.execute(sa.text(f"DELETE FROM public.{name}"))
+            for name in self.tables:
+                conn.execute(sa.text(f"INSERT INTO public.{name} SELECT * FROM {SCHEMA}.{name}"))
+            for table, column, sequence in self.sequences:
+                conn.execute(sa.text(f"SELECT setval('{sequence}', COALESCE((SELECT max({column}) FROM {table}), 0) "
+                                     f"+ 1, false)"))
+
+    def drop(self):
+        self._release()
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.begin() as conn:
+                conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
