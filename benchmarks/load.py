@@ -6,12 +6,15 @@
 
 Arrivals follow a fixed schedule spread over ``--duration`` seconds (an open load: a slow server
 makes requests start late, and that lateness is reported). Afterwards the database is checked:
-every acknowledged check-in and confirm is stored, and the ledger balances.
+each acknowledged check-in's own attendance (by the id it answered, for the volunteer and day that
+sent it) and each acknowledged confirm's own voucher (by its code, with its redemption in the ledger)
+is stored, and the ledger balances.
 
     .venv/bin/python -m benchmarks.load [--volunteers 2000] [--days 50] [--duration 300]
 """
 import argparse
 import asyncio
+import json
 import random
 import socket
 import time
@@ -75,7 +78,7 @@ def seed(database_url: str, volunteers: int, days: int, merchants: int, vouchers
             manager = people.create_user(name=f"站长{i}", phone=f"1390003{i:04d}", password="Bench2026x")
             people.appoint_manager(admin, node, manager)
             managers.append(people.issue_token(manager)[0])
-        checkin_jobs = [(day.id, people.issue_token(u)[0]) for i, day in enumerate(service_days)
+        checkin_jobs = [(day.id, people.issue_token(u)[0], u.id) for i, day in enumerate(service_days)
                         for u in checkers[i::days]]
         admin_token = people.issue_token(admin)[0]
         db.session.commit()
@@ -88,7 +91,7 @@ def schedule(world: dict, duration: float, reads: int, seed_value: int = 7) -> l
     rnd = random.Random(seed_value)
     jobs = [(rnd.uniform(0, duration), "check-in", "POST", "/api/v1/checkins",
              {"token": world["codes"][day_id], "lat": 31.0001, "lon": 120.0001}, token)
-            for day_id, token in world["checkins"]]
+            for day_id, token, _user_id in world["checkins"]]
     jobs += [(rnd.uniform(0, duration), "confirm", "POST", f"/api/v1/redemptions/{code}/confirm", None, token)
              for code, token in world["vouchers"]]
     for i in range(reads):
@@ -113,38 +116,55 @@ async def run(base_url: str, jobs: list[tuple], connections: int) -> tuple[list[
         async with gate:
             sent = time.perf_counter()
             try:
-                status, _ = await _request(host, int(port), method, path, body, token)
+                status, answer = await _request(host, int(port), method, path, body, token)
+                answer = json.loads(answer) if status == 200 else None
             except OSError:
-                status = 0  # connection refused or reset: not acknowledged
+                status, answer = 0, None  # connection refused or reset: not acknowledged
+            except ValueError:
+                status, answer = 0, None  # the worker died mid-answer: the phone never got it
             results.append({"kind": kind, "status": status, "latency": time.perf_counter() - sent,
-                            "late": sent - began - at, "path": path, "token": token})
+                            "late": sent - began - at, "path": path, "token": token, "answer": answer})
 
     await asyncio.gather(*(one(*job) for job in jobs))
     return results, time.perf_counter() - began
 
 
-def verify(database_url: str, results: list[dict]) -> list[str]:
-    """What the database lacks of what the server acknowledged, and whether the ledger balances."""
+def verify(database_url: str, world: dict, results: list[dict]) -> list[str]:
+    """What the database lacks of what the server acknowledged, request by request, and whether the
+    ledger balances: each acknowledged check-in's own attendance (by the id it answered) belongs to the
+    volunteer who sent it at the day they scanned; each acknowledged confirm's own voucher (by its code)
+    is confirmed and its redemption is in the ledger."""
     import os
 
     os.environ["DATABASE_URL"] = database_url
     from volunteer_hub import create_app
     from volunteer_hub.checkin.models import Attendance
     from volunteer_hub.credits import services as credits
+    from volunteer_hub.credits.models import CreditTransaction, TransactionKind
     from volunteer_hub.extensions import db
     from volunteer_hub.vouchers.models import Voucher
 
+    sender = {token: (user_id, day_id) for day_id, token, user_id in world["checkins"]}
     problems = []
     app = create_app({"SECRET_KEY": "bench-secret"})
     with app.app_context():
-        checked_in = sum(1 for r in results if r["kind"] == "check-in" and r["status"] == 200)
-        stored = db.session.scalar(db.select(db.func.count()).select_from(Attendance))
-        if stored < checked_in:
-            problems.append(f"{checked_in} check-ins acknowledged, {stored} stored")
-        confirmed = {r["path"].split("/")[-2] for r in results if r["kind"] == "confirm" and r["status"] == 200}
-        redeemed = set(db.session.scalars(db.select(Voucher.code).where(Voucher.status == "confirmed")))
-        if confirmed - redeemed:
-            problems.append(f"{len(confirmed - redeemed)} acknowledged confirms not stored as confirmed")
+        for r in results:
+            if r["status"] != 200:
+                continue
+            if r["kind"] == "check-in":
+                row = db.session.get(Attendance, r["answer"]["attendance_id"])
+                if row is None or (row.user_id, row.service_day_id) != sender[r["token"]]:
+                    problems.append(f"check-in {r['answer']['attendance_id']} acknowledged to user, day "
+                                    f"{sender[r['token']]}: stored as {row and (row.user_id, row.service_day_id)}")
+            elif r["kind"] == "confirm":
+                code = r["path"].split("/")[-2]
+                voucher = db.session.scalar(db.select(Voucher).where(Voucher.code == code))
+                redeemed = voucher is not None and db.session.scalar(db.select(db.func.count()).where(
+                    CreditTransaction.kind == TransactionKind.REDEEM,
+                    CreditTransaction.key == f"redeem:voucher:{voucher.id}"))
+                if voucher is None or voucher.status != "confirmed" or redeemed != 1:
+                    problems.append(f"confirm of {code} acknowledged: stored as "
+                                    f"{voucher and voucher.status}, {redeemed} redemptions in the ledger")
         problems += credits.ledger_problems()
         db.engine.dispose()
     return problems
@@ -189,7 +209,7 @@ def main() -> None:
             server.stop()
         print(f"gunicorn {args.workers} workers x 4 threads, PostgreSQL on loopback, {args.connections} connections")
         report(results, elapsed)
-        problems = verify(url, results)
+        problems = verify(url, world, results)
     finally:
         cluster.stop()
     print("verified: every acknowledged request is stored, the ledger balances" if not problems

@@ -6,7 +6,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 
 
 def find_bin_dir() -> str | None:
@@ -54,10 +53,11 @@ class Cluster:
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run("pg_ctl", "-D", self.data, "-o", options, "-l", os.path.join(self.base, "log"), "-w", "start")
 
-    def pause(self, seconds: float) -> None:
-        """Stop the server (fast: open sessions are cut), wait, start it again with the same options."""
+    def stop_server(self) -> None:
+        """Stop the server (fast: open sessions are cut); ``start_server`` brings it back."""
         self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
-        time.sleep(seconds)
+
+    def start_server(self) -> None:
         # With the server down, restart starts it from postmaster.opts: same port, same settings.
         self._run("pg_ctl", "-D", self.data, "-l", os.path.join(self.base, "log"), "-w", "restart")
 

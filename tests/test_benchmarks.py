@@ -5,12 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import pg
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.skipif(pg.find_bin_dir() is None, reason="needs the PostgreSQL server binaries")
+@pytest.mark.usefixtures("postgres_binaries")  # skipped without them, failed under CI=true
 @pytest.mark.parametrize("args,expected,ceiling", [
     (["benchmarks.checkin", "--volunteers", "40", "--clients", "4"], "check-ins: 40 ok, 0 errors",
      "pgbench single-row INSERT ceiling"),
