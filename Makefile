@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench install dev-install translations postgres browser migrate demo openapi i18n clean
+.PHONY: run test test-clocks bench install dev-install translations postgres browser migrate demo openapi i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -63,6 +63,18 @@ run: demo
 test: dev-install postgres browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -p no:cacheprovider
+
+# The clock-sensitive packages again from fixed instants (ticking; tests/conftest.py --pretend-now):
+# either side of the weekly report's Monday 06:00, the Saturday morning peak, New Year's Eve, and a
+# minute before the March DST change in a zone that has one. .ci/run runs this after `make test`.
+CLOCK_PACKAGES := tests/reports tests/scheduler tests/themes tests/credits tests/events tests/checkin tests/needs
+PRETEND := $(BIN)/python -m pytest -p no:cacheprovider -q $(CLOCK_PACKAGES) --pretend-now
+test-clocks: dev-install postgres
+	$(PRETEND) 2026-11-23T05:59+08:00
+	$(PRETEND) 2026-11-23T06:01+08:00
+	$(PRETEND) 2026-11-28T08:30+08:00
+	$(PRETEND) 2026-12-31T23:59+08:00
+	TIMEZONE=America/New_York $(PRETEND) 2026-03-08T01:59-05:00
 
 # Performance figures (not part of `make test`): gunicorn + PostgreSQL on loopback, pgbench as the ceiling.
 bench: dev-install postgres
