@@ -213,7 +213,7 @@ def main() -> None:
     finally:
         cluster.stop()
     print("verified: every acknowledged request is stored, the ledger balances" if not problems
-          else "PROBLEMS: " + "; ".join(problems))
+          else f"PROBLEMS ({len(problems)}): " + "; ".join(problems[:10]) + ("; …" if len(problems) > 10 else ""))
     if problems:
         raise SystemExit(1)
 
