@@ -28,10 +28,11 @@ class Snapshot:
             conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
             for name in self.tables:
                 conn.execute(sa.text(f"CREATE TABLE {SCHEMA}.{name} AS TABLE public.{name}"))
-            self.sequences = conn.execute(sa.text(
-                "SELECT table_name, column_name, pg_get_serial_sequence(table_name, column_name) "
-                "FROM information_schema.columns WHERE table_schema = 'public' "
-                "AND pg_get_serial_sequence(table_name, column_name) IS NOT NULL")).all()
+            # Qualified names: the planner may evaluate the function on other schemas' rows too.
+            self.sequences = [row for row in conn.execute(sa.text(
+                "SELECT table_name, column_name, pg_get_serial_sequence("
+                "quote_ident(table_schema) || '.' || quote_ident(table_name), column_name) "
+                "FROM information_schema.columns WHERE table_schema = 'public'")).all() if row[2]]
 
     def _release(self):
         db.session.remove()
