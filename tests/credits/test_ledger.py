@@ -83,6 +83,16 @@ def test_cached_balance_check_constraint(world):
     db.session.rollback()
 
 
+def test_releasing_more_than_is_held_is_refused(world):
+    wallet = credits.wallet(world.volunteer)
+    credits.adjust(world.s1_manager, world.volunteer, 3, "奖励")
+    credits.hold(wallet, 4)
+    with pytest.raises(credits.LedgerError):
+        credits.release(wallet, 5)
+    credits.release(wallet, 4)
+    assert wallet.held == 0
+
+
 operations = st.lists(st.tuples(st.sampled_from(["mint", "grant", "clawback"]), st.integers(0, 2),
                                 st.integers(1, 8)), min_size=1, max_size=25)
 

@@ -9,7 +9,6 @@ from volunteer_hub.credits.schemas import AdjustmentIn, AdjustmentOut, PolicyIn,
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.people.services import get_user
-from volunteer_hub.vouchers.services import expire_due
 
 blp = Blueprint("credits_api", __name__, url_prefix="/api/v1", description="文明良票")
 
@@ -20,9 +19,10 @@ MAX_ENTRIES = 100
 @auth_required
 @blp.response(200, WalletOut)
 def my_wallet():
-    """My balance, what open vouchers hold, what is available, and my latest entries (newest first)."""
-    expire_due(user=current_user)  # vouchers past their time stop holding credits before we report
-    db.session.commit()
+    """My balance, what open vouchers hold, what is available, and my latest entries (newest first).
+
+    Reads only: a voucher past its time holds its credits until the expire-vouchers job (every
+    minute) or the volunteer's next voucher releases them, here as on the my-hours page."""
     summary = services.wallet_summary(current_user)
     entries = db.session.scalars(services.entries_query(summary["account_id"]).limit(MAX_ENTRIES)).all()
     return {**summary, "entries": entries}

@@ -128,10 +128,17 @@ def hold(account: CreditAccount, units: int) -> None:
     db.session.refresh(account)
 
 
+class LedgerError(RuntimeError):
+    """The books would stop adding up: a bug, never a user's mistake; the request rolls back."""
+
+
 def release(account: CreditAccount, units: int) -> None:
-    db.session.execute(
+    """Give back what a voucher held. Releasing more than is held means the books are wrong: refuse."""
+    released = db.session.execute(
         sa.update(CreditAccount).where(CreditAccount.id == account.id, CreditAccount.held >= units)
-        .values(held=CreditAccount.held - units).execution_options(synchronize_session=False))
+        .values(held=CreditAccount.held - units).execution_options(synchronize_session=False)).rowcount
+    if not released:
+        raise LedgerError(f"account {account.id}: release of {units} units, fewer are held")
     db.session.refresh(account)
 
 

@@ -152,7 +152,7 @@ def confirm(staff, code: str, ip: str, now: datetime | None = None) -> Voucher:
     now = now or utcnow()
     voucher = find_for_counter(staff, code, ip, now)
     if voucher.status == V.OPEN and voucher.expires_at <= now:
-        # The hold is released by expire_due (the job, or the volunteer's next voucher or wallet view).
+        # The hold is released by expire_due (the job, or the volunteer's next voucher).
         raise Conflict(_("This voucher expired at %(t)s.", t=voucher.expires_at.isoformat()), code="expired")
     if not _close(voucher, V.CONFIRMED, now, confirmed_at=now, confirmed_by_id=staff.id):
         db.session.refresh(voucher)
