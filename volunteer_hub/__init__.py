@@ -7,13 +7,14 @@ from pathlib import Path
 from flask import Flask, current_app, has_request_context, request, session
 
 from volunteer_hub import config as config_module
+from volunteer_hub.core.transactions import TransactionalFlask
 from volunteer_hub.extensions import api, babel, csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    app = TransactionalFlask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"))
     app.config.from_mapping(config_module.from_env(app.instance_path, config))
     app.json.ensure_ascii = False  # Chinese names stay readable in JSON
     os.makedirs(app.instance_path, exist_ok=True)
@@ -57,6 +58,7 @@ def init_extensions(app: Flask) -> None:
 # Each feature package has an ``api`` (flask-smorest blueprint ``blp``) and ``views`` (pages, ``bp``).
 FEATURES = ("people", "nodes", "teams", "events", "checkin", "credits", "merchants", "vouchers", "notifications",
             "themes", "reports", "scheduler", "needs")
+PAGES_ONLY = ("home",)  # pages that bring features together, no API of their own
 
 
 def init_blueprints(app: Flask) -> None:
@@ -69,6 +71,8 @@ def init_blueprints(app: Flask) -> None:
         blp = importlib.import_module(f"volunteer_hub.{feature}.api").blp
         csrf.exempt(blp)  # bearer tokens, not cookies, authenticate API writes
         api.register_blueprint(blp)
+        app.register_blueprint(importlib.import_module(f"volunteer_hub.{feature}.views").bp)
+    for feature in PAGES_ONLY:
         app.register_blueprint(importlib.import_module(f"volunteer_hub.{feature}.views").bp)
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
+from volunteer_hub.core.permissions import is_staff_of
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services
 
@@ -26,7 +27,7 @@ def shop(world):
 def test_apply_approve_and_pair(world):
     merchant = services.register_merchant(world.volunteer, centre=world.centre, owner=world.volunteer,
                                           **APPLICATION)
-    assert merchant.status == "pending" and services.is_staff(world.volunteer, merchant)
+    assert merchant.status == "pending" and is_staff_of(world.volunteer, merchant)
     with pytest.raises(Forbidden):
         services.approve(world.s1_manager, merchant, [world.s1.id])  # a station manager is not a centre admin
     with pytest.raises(ValidationFailed):
@@ -53,7 +54,7 @@ def test_application_validation(world, change, field):
 def test_staff_accounts(world, shop):
     owner = db.session.get(type(world.volunteer), shop.owner_id)
     clerk = services.add_staff(owner, shop, name="店员", phone="13612345679", password=world.PASSWORD)
-    assert services.is_staff(clerk, shop)
+    assert is_staff_of(clerk, shop)
     with pytest.raises(Forbidden):
         services.add_staff(clerk, shop, name="店员2", phone="13612345670", password=world.PASSWORD)
     with pytest.raises(Conflict):

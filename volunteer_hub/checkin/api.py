@@ -16,7 +16,6 @@ from volunteer_hub.checkin.schemas import (
 from volunteer_hub.core import limits
 from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.events.services import get_service_day, require_run
-from volunteer_hub.extensions import db
 
 blp = Blueprint("checkin_api", __name__, url_prefix="/api/v1", description="扫码签到、工时与审核")
 
@@ -73,7 +72,6 @@ def image(day_id, kind, fmt):
 def checkin(data):
     """扫码签到/签退 with the token from the QR code (and the phone's location where the event checks it)."""
     state, row = services.scan(current_user, data["token"], data["lat"], data["lon"])
-    db.session.commit()
     return {"state": state, "attendance": row}
 
 
@@ -92,7 +90,6 @@ def attendance(day_id):
 def manual(data, day_id):
     """补录: check a volunteer in or out by hand; the reason goes to the audit trail."""
     row = services.manual_entry(current_user, get_service_day(day_id), **data)
-    db.session.commit()
     return row
 
 
@@ -103,7 +100,6 @@ def manual(data, day_id):
 def approve(data, day_id):
     """审核: approve closed attendance; repeating it approves nothing twice."""
     rows = services.approve(current_user, get_service_day(day_id), data["ids"])
-    db.session.commit()
     return {"approved": sorted(r.id for r in rows), "count": len(rows)}
 
 

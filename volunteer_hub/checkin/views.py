@@ -15,7 +15,7 @@ from volunteer_hub.core import limits
 from volunteer_hub.core.charts import bar_chart
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import DomainError
-from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.core.validators import mask_name
 from volunteer_hub.credits import services as credits
 from volunteer_hub.events.services import get_service_day, require_run, upcoming_signups
@@ -53,7 +53,6 @@ def scan_page(token):
     try:
         state, row = services.scan(current_user, token, form.lat.data, form.lon.data, now=now,
                                    accept_stale=stale_ok)
-        db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         return render_template("checkin/result.html", error=exc, day=day), exc.status
@@ -93,7 +92,7 @@ def attendance(day_id):
     action_form, manual_form = ActionForm(), ManualForm()
     if request.method == "POST" and action_form.validate_on_submit():
         ids = "all" if request.form.get("all") else [int(i) for i in request.form.getlist("ids") if i.isdigit()]
-        ok, rows = commit(lambda: services.approve(current_user, day, ids))
+        ok, rows = attempt(lambda: services.approve(current_user, day, ids))
         if ok:
             flash(_("%(n)s attendance records approved.", n=len(rows)), "success")
         return redirect(url_for("checkin.attendance", day_id=day.id))
@@ -113,7 +112,7 @@ def manual(day_id):
     day = get_service_day(day_id)
     form = ManualForm()
     if form.validate_on_submit():
-        ok, row = commit(lambda: services.manual_entry(
+        ok, row = attempt(lambda: services.manual_entry(
             current_user, day, phone=form.phone.data, checked_in_at=form.checked_in_at.data,
             checked_out_at=form.checked_out_at.data, reason=form.reason.data), form)
         if ok:
@@ -131,7 +130,7 @@ def my_hours():
     labels, hours = services.weekly_hours(current_user)
     chart = bar_chart(_("Approved hours per week"), labels, {_("hours"): hours})
     return render_template("checkin/my_hours.html", summary=services.hours_summary(current_user), chart=chart,
-                           wallet=wallet, entries=entries, to_credits=credits.to_credits,
+                           wallet=wallet, entries=entries,
                            signups=upcoming_signups(current_user), rows=services.my_attendance(current_user))
 
 

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 NAMING_CONVENTION = {
@@ -73,15 +74,26 @@ class Base(DeclarativeBase):
     )
 
 
+# Objects stay readable after the request's commit (the response is built from them) without reloading.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+
 def dialect_insert(model):
     """``INSERT`` of the session's database (PostgreSQL or SQLite), which has ``on_conflict_do_nothing``."""
-    from volunteer_hub.extensions import db
-
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(model)
+
+
+def local_month(column):
+    """SQL: the local calendar month (YYYY-MM) of a UTC timestamp column, on PostgreSQL or SQLite."""
+    tz = local_tz()
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone(tz.key, column), "YYYY-MM")
+    hours = datetime.now(tz).utcoffset().total_seconds() / 3600  # SQLite: the zone's offset now
+    return sa.func.strftime("%Y-%m", column, f"{hours:+.0f} hours")
 
 
 def insert_ignoring_conflicts(model, values: dict):

@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from volunteer_hub.core.db import db
+
 log = logging.getLogger(__name__)
 
 
@@ -93,6 +95,12 @@ def _json_error(status: int, code: str, message: str, fields: dict | None = None
     return jsonify(body), status, headers or {}
 
 
+def refusal(status: int, message: str):
+    """A JSON error that a view returns instead of raising, so the request's writes are kept
+    (core.transactions commits what a view answers; what it raises rolls back)."""
+    return _json_error(status, HTTP_CODES[status], message)
+
+
 def _page_error(status: int, message: str):
     return render_template("errors/error.html", status=status, message=message), status
 
@@ -108,8 +116,6 @@ HTTP_CODES = {
 def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
-        from volunteer_hub.extensions import db
-
         db.session.rollback()
         if _wants_json():
             return _json_error(exc.status, exc.code, exc.message, exc.fields)
@@ -117,8 +123,6 @@ def init_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(exc: IntegrityError):
-        from volunteer_hub.extensions import db
-
         db.session.rollback()
         field = _field_for_integrity_error(exc)
         message = _("This conflicts with existing data.")
@@ -132,8 +136,6 @@ def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(OverflowError)
     def handle_out_of_range(exc: Exception):
         # A number past what the database column holds (an id of 10**30, say): the client's mistake.
-        from volunteer_hub.extensions import db
-
         db.session.rollback()
         message = _("A number in the request is out of range.")
         if _wants_json():
@@ -142,8 +144,6 @@ def init_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def handle_db_unavailable(exc: OperationalError):
-        from volunteer_hub.extensions import db
-
         db.session.rollback()
         log.warning("database unavailable: %s", exc.orig)
         message = _("The service is temporarily unavailable, please try again.")
@@ -170,8 +170,6 @@ def init_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
-        from volunteer_hub.extensions import db
-
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         message = _("Something went wrong on our side; it has been logged.")

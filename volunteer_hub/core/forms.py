@@ -26,8 +26,8 @@ def show_errors(form: FlaskForm, exc: DomainError, aliases: dict | None = None) 
         form.form_errors.append(exc.message)
 
 
-def commit(action, form: FlaskForm | None = None, aliases: dict | None = None):
-    """Run ``action`` (service calls) and commit: ``(True, result)``.
+def attempt(action, form: FlaskForm | None = None, aliases: dict | None = None):
+    """Run ``action`` (service calls): ``(True, result)``; the request commits at its end.
 
     On a domain error roll back and show it, beside the inputs of ``form`` or as a flash
     when there is no form: ``(False, None)``. Being refused (403) or pointing at nothing (404) is
@@ -35,7 +35,7 @@ def commit(action, form: FlaskForm | None = None, aliases: dict | None = None):
     """
     try:
         result = action()
-        db.session.commit()
+        db.session.flush()
     except (Forbidden, NotFound):
         db.session.rollback()
         raise

@@ -1,21 +1,44 @@
-"""Who may manage what: a manager manages a node and its whole subtree, nothing outside it."""
+"""Who may do what, answered in one place from a user's grants: a manager manages a node and its
+whole subtree, nothing outside it; a centre admin its centre; merchant staff their merchants."""
+import enum
+
 from flask_babel import gettext as _
 
 from volunteer_hub.core.errors import Forbidden
 
 
-def _grants(user, role: str):
+class Role(enum.StrEnum):
+    MANAGER = "manager"  # 站点管理员: manages a node and everything below it
+    ADMIN = "admin"  # 中心管理员: on a centre, or on no node for rights over every node
+    MERCHANT_STAFF = "merchant_staff"  # 商户店员, bound to a merchant
+
+
+def _grants(user, role: Role):
     return [g for g in getattr(user, "grants", []) if g.role == role]
+
+
+def staffed_merchant_ids(user) -> list[int]:
+    """The merchants whose counter this user staffs (owner or clerk)."""
+    return [g.merchant_id for g in _grants(user, Role.MERCHANT_STAFF)]
+
+
+def is_staff_of(user, merchant) -> bool:
+    return merchant.id in staffed_merchant_ids(user)
+
+
+def administered_centre_ids(user) -> list[int]:
+    """Centres this user administers by a grant on the centre (a global admin has none of these)."""
+    return [g.node_id for g in _grants(user, Role.ADMIN) if g.node_id is not None]
 
 
 def is_global_admin(user) -> bool:
     """中心管理员 with rights over every node (created by ``hub create-admin``)."""
-    return any(g.node_id is None for g in _grants(user, "admin"))
+    return any(g.node_id is None for g in _grants(user, Role.ADMIN))
 
 
 def managed_roots(user) -> list:
     """The nodes at the top of each subtree the user manages (admins manage their centre)."""
-    return [g.node for g in _grants(user, "manager") + _grants(user, "admin") if g.node is not None]
+    return [g.node for g in _grants(user, Role.MANAGER) + _grants(user, Role.ADMIN) if g.node is not None]
 
 
 def can_manage(user, node) -> bool:
@@ -34,9 +57,7 @@ def is_manager(user) -> bool:
 
 
 def is_centre_admin(user, centre) -> bool:
-    return is_global_admin(user) or any(
-        g.node_id == centre.id for g in _grants(user, "admin")
-    )
+    return is_global_admin(user) or centre.id in administered_centre_ids(user)
 
 
 def require_centre_admin(user, centre, message: str) -> None:

@@ -4,6 +4,7 @@ from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
 from volunteer_hub.core import permissions
+from volunteer_hub.core.permissions import staffed_merchant_ids
 from volunteer_hub.core.validators import mask_name, mask_phone
 
 
@@ -14,15 +15,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
 
-    from volunteer_hub.notifications.services import unread_count
-
     @app.context_processor
     def globals_for_pages():
         return {
             "languages": current_app.config["LANGUAGES"],
             "locale": get_locale().language,
             "is_manager": permissions.is_manager(current_user) if current_user.is_authenticated else False,
-            "is_merchant_staff": current_user.is_authenticated
-            and any(g.role == "merchant_staff" for g in current_user.grants),
-            "unread_messages": unread_count(current_user) if current_user.is_authenticated else 0,
+            "is_merchant_staff": bool(staffed_merchant_ids(current_user)),
         }

@@ -40,7 +40,6 @@ def adjust(data):
     key = request.headers.get("Idempotency-Key")
     transaction = services.adjust(current_user, user, data["credits"], data["reason"],
                                   key=f"adjust:{current_user.id}:{key}" if key else None)
-    db.session.commit()
     return {"id": transaction.id, "kind": transaction.kind, "user_id": user.id,
             "balance": services.wallet_summary(user)["balance"]}
 
@@ -61,5 +60,4 @@ class CreditPolicy(MethodView):
     def put(self, data, centre_id):
         """Set expiry: ``none``, or ``end_of_next_year`` (FIFO, volunteers warned ``warn_days`` ahead)."""
         policy = services.set_policy(current_user, get_node(centre_id), **data)
-        db.session.commit()
         return policy

@@ -1,11 +1,11 @@
 import marshmallow as ma
 
-from volunteer_hub.credits.services import to_credits
+from volunteer_hub.credits.money import CreditsField
 
 
 class EntryOut(ma.Schema):
     id = ma.fields.Integer()
-    credits = ma.fields.Function(lambda entry: to_credits(entry.amount), metadata={"description": "signed"})
+    credits = CreditsField(attribute="amount", metadata={"description": "signed"})
     kind = ma.fields.String(attribute="transaction.kind",
                             metadata={"enum": ["mint", "grant", "clawback", "redeem", "expire"]})
     memo = ma.fields.String(attribute="transaction.memo")
@@ -13,9 +13,9 @@ class EntryOut(ma.Schema):
 
 
 class WalletOut(ma.Schema):
-    balance = ma.fields.Float(metadata={"description": "credits (文明良票)"})
-    held = ma.fields.Float(metadata={"description": "held by open vouchers"})
-    available = ma.fields.Float()
+    balance = CreditsField()
+    held = CreditsField(metadata={"description": "held by open vouchers"})
+    available = CreditsField()
     entries = ma.fields.List(ma.fields.Nested(EntryOut))
 
 
@@ -30,7 +30,7 @@ class AdjustmentOut(ma.Schema):
     transaction_id = ma.fields.Integer(attribute="id")
     kind = ma.fields.String()
     user_id = ma.fields.Integer()
-    balance = ma.fields.Float()
+    balance = CreditsField()
 
 
 class PolicyIn(ma.Schema):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from volunteer_hub.core import audit
-from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_tz, utcnow
+from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_month, local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
 from volunteer_hub.core.permissions import can_manage, require_centre_admin
 from volunteer_hub.credits.models import (
@@ -23,8 +23,8 @@ from volunteer_hub.credits.models import (
     ExpiryRule,
     TransactionKind,
 )
+from volunteer_hub.credits.money import Credits
 from volunteer_hub.extensions import db
-from volunteer_hub.merchants.models import Merchant
 from volunteer_hub.nodes.models import Node
 from volunteer_hub.nodes.services import in_subtree
 from volunteer_hub.notifications.services import notify_users
@@ -41,8 +41,8 @@ def to_units(credits) -> int:
     return int(units)
 
 
-def to_credits(units: int) -> float:
-    return int(units) / UNITS_PER_CREDIT  # PostgreSQL sums come back as Decimal
+def to_credits(units: int) -> Credits:
+    return Credits(units)
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -57,6 +57,11 @@ def _account(kind: AccountKind, create: bool = True, **owner) -> CreditAccount |
             CreditAccount, {"kind": kind, column: value, "balance": 0, "held": 0, "created_at": utcnow()}))
         account = db.session.scalar(query)
     return account
+
+
+def existing_account(kind: AccountKind, **owner) -> CreditAccount | None:
+    """The account of ``kind`` for its owner if it has one; a read never creates accounts."""
+    return _account(kind, create=False, **owner)
 
 
 def wallet(user) -> CreditAccount:
@@ -203,7 +208,7 @@ def adjust(actor, user, credits, reason: str, *, key: str | None = None) -> Cred
                                [(issuance, -sign * units), (account, sign * units)], actor=actor, memo=reason)
     if posted:
         audit.record(actor, f"credits.{kind}", transaction, user_id=user.id, reason=reason,
-                     before=to_credits(before), after=to_credits(account.balance))
+                     before=to_credits(before).number, after=to_credits(account.balance).number)
     return transaction
 
 
@@ -253,7 +258,7 @@ def _wallet_flows(centre) -> dict[int, dict]:
              for account_id, user_id, balance, held in db.session.execute(
                  sa.select(CreditAccount.id, CreditAccount.user_id, CreditAccount.balance, CreditAccount.held)
                  .where(CreditAccount.id.in_(wallets)))}
-    month = _month_of(CreditEntry.created_at).label("month")
+    month = local_month(CreditEntry.created_at).label("month")
     for account_id, label, amount in db.session.execute(
             sa.select(CreditEntry.account_id, month, sa.func.sum(CreditEntry.amount))
             .where(CreditEntry.account_id.in_(wallets), CreditEntry.amount > 0)
@@ -295,7 +300,7 @@ def expire_and_warn(now: datetime | None = None) -> dict:
                     memo=_("Expired (earned before %(date)s)", date=local_date(boundary)))
                 if posted:
                     counts["expired_wallets"] += 1
-                    counts["expired_credits"] += to_credits(units)
+                    counts["expired_credits"] += to_credits(units).number
                     notify_users([flow["user_id"]], key=f"credits-expired:{transaction.id}", kind="credit_expiry",
                                  link="/me/hours", centre_id=centre.id,
                                  title=_("%(credits)s 文明良票 credits have expired", credits=to_credits(units)))
@@ -312,66 +317,6 @@ def expire_and_warn(now: datetime | None = None) -> dict:
 
 
 # --- reports ------------------------------------------------------------------------------------
-
-def _month_of(column):
-    """SQL: the local calendar month (YYYY-MM) of a UTC timestamp column, on PostgreSQL or SQLite."""
-    tz = local_tz()
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone(tz.key, column), "YYYY-MM")
-    hours = datetime.now(tz).utcoffset().total_seconds() / 3600  # SQLite: the zone's offset now
-    return sa.func.strftime("%Y-%m", column, f"{hours:+.0f} hours")
-
-
-def centre_report(centre, months: int = 6, now: datetime | None = None) -> dict:
-    """Credits minted, redeemed and expired per month, and per station, for one centre; and what is outstanding."""
-    now = now or utcnow()
-    local = now.astimezone(local_tz())
-    labels = []
-    year, month = local.year, local.month
-    for _i in range(months):
-        labels.insert(0, f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    # Reading must not create accounts: a report is a GET.
-    issuance = _account(AccountKind.ISSUANCE, create=False, centre_id=centre.id)
-    expiry = _account(AccountKind.EXPIRY, create=False, centre_id=centre.id)
-    merchant_accounts = sa.select(CreditAccount.id).join(Merchant, CreditAccount.merchant_id == Merchant.id) \
-        .where(Merchant.centre_id == centre.id)
-    bucket = _month_of(CreditEntry.created_at).label("month")
-    flows = {
-        "minted": (CreditEntry.account_id == getattr(issuance, "id", None), -1),  # hours and grants, less claw-backs
-        "redeemed": (CreditEntry.account_id.in_(merchant_accounts), 1),
-        "expired": (CreditEntry.account_id == getattr(expiry, "id", None), 1),
-    }
-    series = {}
-    for name, (where, sign) in flows.items():
-        rows = dict(db.session.execute(sa.select(bucket, sa.func.sum(CreditEntry.amount)).where(where)
-                                       .group_by(bucket)).all())
-        series[name] = [sign * to_credits(rows.get(label) or 0) for label in labels]
-    wallets_here = (sa.select(CreditAccount.id)
-                    .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
-                    .join(Node, Node.id == VolunteerProfile.home_station_id)
-                    .where(in_subtree(centre)))
-    outstanding = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(CreditAccount.balance), 0))
-                                    .where(CreditAccount.id.in_(wallets_here)))
-    station = sa.select(Node.name, sa.func.coalesce(sa.func.sum(CreditAccount.balance), 0),
-                        sa.func.count(CreditAccount.id)) \
-        .join(VolunteerProfile, VolunteerProfile.home_station_id == Node.id) \
-        .join(CreditAccount, sa.and_(CreditAccount.user_id == VolunteerProfile.user_id,
-                                     CreditAccount.kind == AccountKind.WALLET)) \
-        .where(in_subtree(centre)).group_by(Node.id, Node.name).order_by(Node.name)
-    minted_by_station = dict(db.session.execute(
-        sa.select(Node.name, sa.func.sum(CreditEntry.amount))
-        .select_from(CreditEntry).join(CreditTransaction)
-        .join(CreditAccount, CreditAccount.id == CreditEntry.account_id)
-        .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
-        .join(Node, Node.id == VolunteerProfile.home_station_id)
-        .where(CreditTransaction.kind == TransactionKind.MINT, in_subtree(centre))
-        .group_by(Node.name)).all())
-    stations = [{"name": name, "outstanding": to_credits(balance), "wallets": count,
-                 "minted": to_credits(minted_by_station.get(name) or 0)}
-                for name, balance, count in db.session.execute(station).all()]
-    return {"labels": labels, "series": series, "outstanding": to_credits(outstanding), "stations": stations}
-
 
 # --- reading ------------------------------------------------------------------------------------
 

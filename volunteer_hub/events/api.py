@@ -14,7 +14,6 @@ from volunteer_hub.events.schemas import (
     TemplateIn,
     TemplateOut,
 )
-from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import get_node
 
 blp = Blueprint("events_api", __name__, url_prefix="/api/v1/events", description="服务日与报名")
@@ -46,7 +45,6 @@ class Events(MethodView):
     def post(self, data):
         """Create a service day on a node you manage (or for the team you lead)."""
         day = services.create_service_day(current_user, **data)
-        db.session.commit()
         return day
 
 
@@ -63,7 +61,6 @@ class EventById(MethodView):
     def delete(self, data, day_id):
         """取消活动 (managers of the node), with a reason kept in the audit trail."""
         day = services.cancel_service_day(current_user, services.get_service_day(day_id), data["reason"])
-        db.session.commit()
         return day
 
 
@@ -83,7 +80,6 @@ def signup_list(day_id):
 def sign_up(day_id):
     """报名: confirmed while seats are free, else on the waiting list."""
     row = services.sign_up(current_user, services.get_service_day(day_id))
-    db.session.commit()
     return _signup_out(row)
 
 
@@ -93,7 +89,6 @@ def sign_up(day_id):
 def cancel(day_id):
     """取消报名; the first on the waiting list moves up."""
     row = services.cancel_signup(current_user, services.get_service_day(day_id))
-    db.session.commit()
     return _signup_out(row)
 
 
@@ -112,7 +107,6 @@ class Templates(MethodView):
     def post(self, data):
         """定期服务日: the scheduler creates each occurrence ``days_ahead`` days in advance."""
         template = services.create_template(current_user, **data)
-        db.session.commit()
         return template
 
 
@@ -122,5 +116,4 @@ class Templates(MethodView):
 def stop_template(template_id):
     """Stop a recurring service day; occurrences already created stay."""
     template = services.stop_template(current_user, services.get_template(template_id))
-    db.session.commit()
     return template

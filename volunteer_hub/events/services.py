@@ -16,6 +16,7 @@ from volunteer_hub.nodes.models import Node
 from volunteer_hub.nodes.services import get_node, in_any_subtree, in_subtree, location_errors, managed_subtrees
 from volunteer_hub.notifications.services import notify, notify_users
 from volunteer_hub.teams.models import Team
+from volunteer_hub.teams.services import list_teams
 from volunteer_hub.themes.services import theme_for_week
 
 DEFAULT_RADIUS_M = 300
@@ -77,6 +78,23 @@ def _validate(data: dict, now: datetime) -> dict:
     if radius and not 10 <= radius <= 5000:
         errors["checkin_radius_m"] = [_("The check-in radius is 10 to 5000 metres.")]
     return errors
+
+
+def creatable(user) -> tuple[list, list]:
+    """Where the user may create service days, and the teams they may pick: the nodes they manage
+    with those nodes' teams, and the teams they lead with those teams' nodes (create_service_day
+    checks each day against the same rule)."""
+    nodes = [node for _root, tree in managed_subtrees(user) for node in tree]
+    node_ids = {n.id for n in nodes}
+    teams = db.session.scalars(list_teams().where(Team.node_id.in_(node_ids))).all() if nodes else []
+    led = db.session.scalars(sa.select(Team).where(Team.leader_id == user.id)).all()
+    for team in led:
+        if team.node_id not in node_ids:
+            nodes.append(team.node)
+            node_ids.add(team.node_id)
+        if team not in teams:
+            teams.append(team)
+    return nodes, teams
 
 
 def create_service_day(actor, *, node_id: int, title: str, starts_at: datetime, ends_at: datetime,

@@ -3,14 +3,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.core.permissions import can_manage
 from volunteer_hub.events import services
 from volunteer_hub.events.forms import CancelForm, ServiceDayForm, TemplateForm
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import managed_subtrees
-from volunteer_hub.teams.models import Team
-from volunteer_hub.teams.services import list_teams
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -19,7 +17,7 @@ bp = Blueprint("events", __name__, url_prefix="/events")
 @login_required
 def index():
     page = db.paginate(services.listing_for(current_user), per_page=20, error_out=False)
-    return render_template("events/index.html", page=page, can_create=bool(_creatable(current_user)[0]))
+    return render_template("events/index.html", page=page, can_create=bool(services.creatable(current_user)[0]))
 
 
 @bp.route("/<int:day_id>")
@@ -41,7 +39,7 @@ def cancel_day(day_id):
     day = services.get_service_day(day_id)
     form = CancelForm()
     if form.validate_on_submit():
-        ok, _day = commit(lambda: services.cancel_service_day(current_user, day, form.reason.data))
+        ok, _day = attempt(lambda: services.cancel_service_day(current_user, day, form.reason.data))
         if ok:
             flash(_("The service day is cancelled."), "success")
     else:
@@ -56,7 +54,7 @@ def signup_action(day_id, action):
     if not ActionForm().validate_on_submit():
         abort(400)
     call = services.sign_up if action == "signup" else services.cancel_signup
-    ok, row = commit(lambda: call(current_user, day))
+    ok, row = attempt(lambda: call(current_user, day))
     if ok:
         messages = {"confirmed": _("You are signed up."),
                     "waitlisted": _("The day is full: you are on the waiting list."),
@@ -65,26 +63,10 @@ def signup_action(day_id, action):
     return redirect(url_for("events.show", day_id=day.id))
 
 
-def _creatable(user):
-    """Nodes the user may create service days on, and the teams they may pick."""
-    nodes = [node for _root, tree in managed_subtrees(user) for node in tree]
-    teams = db.session.scalars(list_teams()).all() if nodes else []
-    node_ids = {n.id for n in nodes}
-    teams = [t for t in teams if t.node_id in node_ids]
-    led = db.session.scalars(db.select(Team).where(Team.leader_id == user.id)).all()
-    for team in led:
-        if team.node_id not in node_ids:
-            nodes.append(team.node)
-            node_ids.add(team.node_id)
-        if team not in teams:
-            teams.append(team)
-    return nodes, teams
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    nodes, teams = _creatable(current_user)
+    nodes, teams = services.creatable(current_user)
     if not nodes:
         abort(403)
     form = ServiceDayForm()
@@ -93,7 +75,7 @@ def new():
     if request.method == "GET" and request.args.get("title"):
         form.title.data = request.args["title"]
     if form.validate_on_submit():
-        ok, day = commit(lambda: services.create_service_day(
+        ok, day = attempt(lambda: services.create_service_day(
             current_user, node_id=form.node_id.data, title=form.title.data, team_ids=form.team_ids.data or [],
             description=form.description.data or "", starts_at=form.starts_at.data, ends_at=form.ends_at.data,
             signup_deadline=form.signup_deadline.data, capacity=form.capacity.data,
@@ -115,9 +97,9 @@ def recurring():
         abort(403)
     form = TemplateForm()
     form.node_id.choices = [(n.id, f"{n.name} ({n.code})") for n in nodes]
-    form.team_ids.choices = [(t.id, t.name) for t in _creatable(current_user)[1]]
+    form.team_ids.choices = [(t.id, t.name) for t in services.creatable(current_user)[1]]
     if form.validate_on_submit():
-        ok, _template = commit(lambda: services.create_template(
+        ok, _template = attempt(lambda: services.create_template(
             current_user, node_id=form.node_id.data, title=form.title.data, weekday=form.weekday.data,
             start_time=form.start_time.data, end_time=form.end_time.data, capacity=form.capacity.data,
             team_ids=form.team_ids.data or [], address=form.address.data or "", lat=form.lat.data,
@@ -136,7 +118,7 @@ def recurring():
 def stop_recurring(template_id):
     if not ActionForm().validate_on_submit():
         abort(400)
-    ok, _template = commit(lambda: services.stop_template(current_user, services.get_template(template_id)))
+    ok, _template = attempt(lambda: services.stop_template(current_user, services.get_template(template_id)))
     if ok:
         flash(_("Stopped: no new service days will be created."), "success")
     return redirect(url_for("events.recurring"))

@@ -6,7 +6,6 @@ from flask_login import current_user
 from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.core.errors import ValidationFailed
 from volunteer_hub.core.pagination import page_of
-from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services
 from volunteer_hub.merchants.schemas import MerchantIn, MerchantOut, OfferIn, OfferOut, PairingIn, StaffIn, StaffOut
 from volunteer_hub.nodes.services import get_node
@@ -39,7 +38,6 @@ class Merchants(MethodView):
         """申请: apply as a 文明商户; you become its owner and first staff account."""
         centre = _centre_for(data.pop("centre_id"))
         merchant = services.register_merchant(current_user, centre=centre, owner=current_user, **data)
-        db.session.commit()
         return merchant
 
 
@@ -50,7 +48,6 @@ class Merchants(MethodView):
 def approve(data, merchant_id):
     """审核并结对: a centre admin approves the merchant and pairs it with stations."""
     merchant = services.approve(current_user, services.get_merchant(merchant_id), data["station_ids"])
-    db.session.commit()
     return merchant
 
 
@@ -62,7 +59,6 @@ def add_staff(data, merchant_id):
     """店员账号 (the centre admin or the merchant's owner)."""
     merchant = services.get_merchant(merchant_id)
     user = services.add_staff(current_user, merchant, **data)
-    db.session.commit()
     return {"id": user.id, "name": user.name, "merchant_id": merchant.id}
 
 
@@ -80,5 +76,4 @@ class Offers(MethodView):
     def post(self, data, merchant_id):
         """物品/服务 (the merchant's staff)."""
         offer = services.create_offer(current_user, services.get_merchant(merchant_id), **data)
-        db.session.commit()
         return offer

@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from volunteer_hub.credits.services import to_credits
+from volunteer_hub.credits.money import CreditsField
 
 
 class MerchantIn(ma.Schema):
@@ -60,7 +60,7 @@ class OfferOut(ma.Schema):
     merchant_id = ma.fields.Integer()
     title = ma.fields.String()
     description = ma.fields.String()
-    price = ma.fields.Function(lambda offer: to_credits(offer.price))
+    price = CreditsField()
     stock = ma.fields.Integer(allow_none=True)
     available = ma.fields.Function(lambda o: None if o.stock is None else o.stock - o.reserved, allow_none=True)
     monthly_limit = ma.fields.Integer(allow_none=True)

@@ -8,14 +8,21 @@ from flask_babel import gettext as _
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from volunteer_hub.core.permissions import is_centre_admin, is_global_admin
+from volunteer_hub.core.permissions import (
+    Role,
+    administered_centre_ids,
+    is_centre_admin,
+    is_global_admin,
+    is_staff_of,
+    staffed_merchant_ids,
+)
 from volunteer_hub.core.validators import is_mainland_mobile, normalise_phone
 from volunteer_hub.credits.services import to_units
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants.models import Merchant, Offer, merchant_stations
 from volunteer_hub.nodes.models import Node, NodeKind
 from volunteer_hub.people import services as people
-from volunteer_hub.people.models import Grant, Role, User
+from volunteer_hub.people.models import Grant, User
 
 _LICENCE = re.compile(r"^[0-9A-Z]{8,32}$")
 
@@ -32,10 +39,6 @@ def get_offer(offer_id: int) -> Offer:
     if offer is None:
         raise NotFound(_("No such offer: %(id)s.", id=offer_id))
     return offer
-
-
-def is_staff(user, merchant: Merchant) -> bool:
-    return any(g.role == Role.MERCHANT_STAFF and g.merchant_id == merchant.id for g in getattr(user, "grants", []))
 
 
 def register_merchant(actor, *, centre: Node, name: str, address: str, contact_phone: str,
@@ -90,7 +93,7 @@ def _stations_of_centre(centre: Node, station_ids: list[int]) -> list[Node]:
 
 
 def _grant_staff(actor, merchant: Merchant, user: User) -> Grant:
-    if is_staff(user, merchant):
+    if is_staff_of(user, merchant):
         raise Conflict(_("%(name)s already works for this merchant.", name=user.name))
     grant = Grant(user=user, role=Role.MERCHANT_STAFF, merchant_id=merchant.id,
                   granted_by_id=getattr(actor, "id", None))
@@ -114,9 +117,7 @@ def list_merchants(user):
     query = sa.select(Merchant).order_by(Merchant.name)
     if is_global_admin(user):
         return query
-    admin_centres = [g.node_id for g in user.grants if g.role == Role.ADMIN and g.node_id]
-    staff_of = [g.merchant_id for g in user.grants if g.role == Role.MERCHANT_STAFF]
-    visible = [Merchant.centre_id.in_(admin_centres), Merchant.id.in_(staff_of)]
+    visible = [Merchant.centre_id.in_(administered_centre_ids(user)), Merchant.id.in_(staffed_merchant_ids(user))]
     if user.profile is not None:
         paired = sa.select(merchant_stations.c.merchant_id).where(
             merchant_stations.c.station_id == user.profile.home_station_id)
@@ -130,7 +131,7 @@ def create_offer(actor, merchant: Merchant, *, title: str, price, description: s
                  monthly_limit: int | None = None, valid_from: datetime | None = None,
                  valid_to: datetime | None = None, station_ids: list[int] | None = None) -> Offer:
     """物品/服务: merchant staff manage their own merchant's offers only."""
-    if not is_staff(actor, merchant):
+    if not is_staff_of(actor, merchant):
         raise Forbidden(_("Only staff of %(merchant)s can manage its offers.", merchant=merchant.name))
     if merchant.status != "approved":
         raise Conflict(_("The merchant is not approved yet."))
@@ -174,6 +175,6 @@ def offer_open_to(offer: Offer, user, now: datetime | None = None) -> bool:
 def list_offers(merchant: Merchant, user) -> list[Offer]:
     offers = db.session.scalars(sa.select(Offer).where(Offer.merchant_id == merchant.id)
                                 .order_by(Offer.created_at.desc())).all()
-    if is_staff(user, merchant) or is_centre_admin(user, merchant.centre):
+    if is_staff_of(user, merchant) or is_centre_admin(user, merchant.centre):
         return offers
     return [offer for offer in offers if offer_open_to(offer, user)]

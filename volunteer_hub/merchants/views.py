@@ -4,8 +4,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_hub.core.forms import commit
-from volunteer_hub.core.permissions import is_centre_admin
+from volunteer_hub.core.forms import attempt
+from volunteer_hub.core.permissions import is_centre_admin, is_staff_of
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services
 from volunteer_hub.merchants.forms import ApplyForm, OfferForm, PairingForm, StaffForm
@@ -29,7 +29,7 @@ def apply():
     form.centre_id.choices = [(c.id, c.name) for c in db.session.scalars(
         sa.select(Node).where(Node.parent_id.is_(None)).order_by(Node.code))]
     if form.validate_on_submit():
-        ok, merchant = commit(lambda: services.register_merchant(
+        ok, merchant = attempt(lambda: services.register_merchant(
             current_user, centre=get_node(form.centre_id.data), owner=current_user, name=form.name.data,
             address=form.address.data or "", contact_phone=form.contact_phone.data,
             licence_no=form.licence_no.data), form)
@@ -41,7 +41,7 @@ def apply():
 
 def _page(merchant, status=200, **forms):
     admin = is_centre_admin(current_user, merchant.centre)
-    staff = services.is_staff(current_user, merchant)
+    staff = is_staff_of(current_user, merchant)
     if not (admin or staff or merchant.status == "approved"):
         abort(404)
     pairing = forms.get("pairing") or PairingForm()
@@ -66,7 +66,7 @@ def approve(merchant_id):
     form = PairingForm()
     form.station_ids.choices = [(s.id, s.name) for s in stations_under(merchant.centre)]
     if form.validate_on_submit():
-        ok, _m = commit(lambda: services.approve(current_user, merchant, form.station_ids.data), form)
+        ok, _m = attempt(lambda: services.approve(current_user, merchant, form.station_ids.data), form)
         if ok:
             flash(_("%(name)s is approved and paired.", name=merchant.name), "success")
             return redirect(url_for("merchants.show", merchant_id=merchant.id))
@@ -79,7 +79,7 @@ def add_staff(merchant_id):
     merchant = services.get_merchant(merchant_id)
     form = StaffForm()
     if form.validate_on_submit():
-        ok, user = commit(lambda: services.add_staff(current_user, merchant, name=form.name.data,
+        ok, user = attempt(lambda: services.add_staff(current_user, merchant, name=form.name.data,
                                                      phone=form.phone.data, password=form.password.data), form)
         if ok:
             flash(_("%(name)s can now use the merchant counter.", name=user.name), "success")
@@ -93,7 +93,7 @@ def add_offer(merchant_id):
     merchant = services.get_merchant(merchant_id)
     form = OfferForm()
     if form.validate_on_submit():
-        ok, offer = commit(lambda: services.create_offer(
+        ok, offer = attempt(lambda: services.create_offer(
             current_user, merchant, title=form.title.data, description=form.description.data or "",
             price=form.price.data, stock=form.stock.data, monthly_limit=form.monthly_limit.data), form)
         if ok:

@@ -3,7 +3,6 @@ from flask_login import current_user
 
 from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.core.pagination import page_of
-from volunteer_hub.extensions import db
 from volunteer_hub.needs import services
 from volunteer_hub.needs.schemas import (
     AcceptIn,
@@ -27,7 +26,6 @@ blp = Blueprint("needs_api", __name__, url_prefix="/api/v1/needs", description="
 def submit(data):
     """点单 (any account; photos go through the page)."""
     need = services.submit(current_user, **data)
-    db.session.commit()
     return need
 
 
@@ -51,7 +49,6 @@ def show(need_id):
 
 def _act(need_id, move, **kwargs):
     need = move(current_user, services.visible_need(current_user, need_id), **kwargs)
-    db.session.commit()
     return need
 
 

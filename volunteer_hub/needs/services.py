@@ -21,7 +21,7 @@ from volunteer_hub.extensions import db
 from volunteer_hub.needs.models import Need, NeedEvent, NeedPhoto
 from volunteer_hub.needs.models import NeedState as N
 from volunteer_hub.nodes.models import Node
-from volunteer_hub.nodes.services import get_node, in_subtree
+from volunteer_hub.nodes.services import get_node, in_any_subtree, in_subtree, managed_subtrees
 from volunteer_hub.notifications.services import notify, notify_users
 from volunteer_hub.people.models import Grant
 from volunteer_hub.teams.models import OTHER, STANDARD_CATEGORIES, Team
@@ -174,13 +174,21 @@ def _require_manager(actor, need: Need) -> None:
         raise Forbidden(_("Only managers of %(node)s can do this.", node=need.node.name))
 
 
+def dispatchable_teams(actor, need: Need) -> list[Team]:
+    """The teams ``actor`` may give ``need`` to: teams of nodes they manage, in the request's centre."""
+    roots = [root for root, _tree in managed_subtrees(actor)]
+    teams = db.session.scalars(sa.select(Team).join(Node, Team.node_id == Node.id)
+                               .where(in_any_subtree(roots)).order_by(Team.name)).all()
+    return [team for team in teams if team.node.centre_id == need.node.centre_id]
+
+
 def dispatch(actor, need: Need, *, team_id: int, accept_by: datetime, now: datetime | None = None) -> Need:
     """派单: a manager of the request's node gives it to a team of their subtree, to accept by a deadline."""
     now = now or utcnow()
     _require_manager(actor, need)
     team = db.session.get(Team, team_id)
     errors = {}
-    if team is None or team.node.centre_id != need.node.centre_id or not can_manage(actor, team.node):
+    if team not in dispatchable_teams(actor, need):
         errors["team_id"] = [_("Choose a team of a node you manage.")]
     if accept_by <= now:
         errors["accept_by"] = [_("The deadline must be in the future.")]

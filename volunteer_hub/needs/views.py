@@ -5,13 +5,13 @@ from flask_login import current_user, login_required
 
 from volunteer_hub.core.charts import bar_chart
 from volunteer_hub.core.db import utcnow
-from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.extensions import db
 from volunteer_hub.needs import services
 from volunteer_hub.needs.forms import AcceptForm, DispatchForm, NeedForm, ReasonForm, ReviewForm
 from volunteer_hub.nodes.models import Node, NodeKind
-from volunteer_hub.nodes.services import get_node, managed_subtrees
-from volunteer_hub.teams.models import STANDARD_CATEGORIES, Team
+from volunteer_hub.nodes.services import get_node
+from volunteer_hub.teams.models import STANDARD_CATEGORIES
 
 bp = Blueprint("needs", __name__)
 
@@ -34,7 +34,7 @@ def new():
             form.node_id.data = current_user.profile.home_station_id
     if form.validate_on_submit():
         photos = [f.read() for f in form.photos.data or [] if getattr(f, "filename", "")]
-        ok, need = commit(lambda: services.submit(
+        ok, need = attempt(lambda: services.submit(
             current_user, node_id=form.node_id.data, category=form.category.data,
             description=form.description.data, address=form.address.data, wished_at=form.wished_at.data,
             contact_phone=form.contact_phone.data, photos=photos), form)
@@ -79,9 +79,7 @@ def dashboard(node_id):
 
 
 def _team_choices(need):
-    nodes = [n for _root, tree in managed_subtrees(current_user) for n in tree]
-    teams = db.session.scalars(db.select(Team).where(Team.node_id.in_([n.id for n in nodes])).order_by(Team.name))
-    return [(t.id, f"{t.name} · {t.node.name}") for t in teams if t.node.centre_id == need.node.centre_id]
+    return [(t.id, f"{t.name} · {t.node.name}") for t in services.dispatchable_teams(current_user, need)]
 
 
 @bp.route("/needs/<int:need_id>")
@@ -106,7 +104,6 @@ def contact(need_id):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("needs.show", need_id=need.id))
     phone = services.reveal_contact(current_user, need)
-    db.session.commit()
     return show(need_id, contact_phone=phone)
 
 
@@ -134,7 +131,7 @@ def act(need_id, action):
         "review": lambda: services.review(current_user, need, rating=form.rating.data, comment=form.comment.data),
         "cancel": lambda: services.cancel(current_user, need, form.reason.data),
     }
-    ok, _need = commit(calls[action])
+    ok, _need = attempt(calls[action])
     if ok:
         flash(_("Done: the request is %(state)s.", state=services.STATE_LABELS[need.state]), "success")
     return redirect(url_for("needs.show", need_id=need_id))

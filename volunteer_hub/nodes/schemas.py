@@ -27,13 +27,3 @@ class NodeOut(ma.Schema):
 class NodeQuery(ma.Schema):
     parent_id = ma.fields.Integer()
     kind = ma.fields.String(validate=ma.validate.OneOf([k.value for k in NodeKind]))
-
-
-class ManagerIn(ma.Schema):
-    user_id = ma.fields.Integer(strict=True, required=True)
-
-
-class ManagerOut(ma.Schema):
-    user_id = ma.fields.Integer()
-    name = ma.fields.String()
-    node_id = ma.fields.Integer()

@@ -6,7 +6,6 @@ from flask_login import current_user
 from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.core.errors import NotFound
 from volunteer_hub.core.pagination import page_of
-from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.notifications import services
 from volunteer_hub.notifications.schemas import (
@@ -38,7 +37,6 @@ def inbox(args, pagination_parameters):
 def mark_read(data):
     """Mark messages read: the ones listed in ``ids``, or all."""
     marked = services.mark_read(current_user, data["ids"])
-    db.session.commit()
     return {"marked": marked, "unread": services.unread_count(current_user)}
 
 
@@ -66,5 +64,4 @@ class CentreWebhook(MethodView):
     def put(self, data, centre_id):
         """Set the gateway URL that receives every message of the centre's volunteers, signed."""
         endpoint = services.configure_webhook(current_user, get_node(centre_id), **data)
-        db.session.commit()
         return _webhook_out(endpoint)

@@ -7,12 +7,18 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, URLField
 from wtforms.validators import DataRequired
 
-from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.notifications import services
 
 bp = Blueprint("notifications", __name__)
+
+
+@bp.app_context_processor
+def unread_messages():
+    """The header's unread count, on every page (core's templating knows no feature)."""
+    return {"unread_messages": services.unread_count(current_user) if current_user.is_authenticated else 0}
 
 
 @bp.route("/inbox")
@@ -31,7 +37,6 @@ def open_message(notification_id):
         abort(400)
     message = services.get_message(current_user, notification_id)
     services.mark_read(current_user, [message.id])
-    db.session.commit()
     # Only our own pages: a stored link is relative, never an open redirect.
     target = message.link if message.link.startswith("/") and not message.link.startswith("//") else None
     return redirect(target or url_for("notifications.inbox"))
@@ -43,7 +48,6 @@ def read_all():
     if not ActionForm().validate_on_submit():
         abort(400)
     services.mark_read(current_user)
-    db.session.commit()
     flash(_("All messages are marked read."), "success")
     return redirect(url_for("notifications.inbox"))
 
@@ -63,7 +67,7 @@ def webhook(centre_id):
     endpoint = services.webhook_of(centre)
     form = WebhookForm(obj=endpoint)
     if form.validate_on_submit():
-        ok, endpoint = commit(lambda: services.configure_webhook(
+        ok, endpoint = attempt(lambda: services.configure_webhook(
             current_user, centre, url=form.url.data, active=form.active.data, new_secret=form.new_secret.data), form)
         if ok:
             flash(_("The webhook is saved."), "success")

@@ -2,14 +2,14 @@
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import abort
 
 from volunteer_hub.core import limits
 from volunteer_hub.core.api import Blueprint, auth_required, bearer_token
-from volunteer_hub.core.errors import ErrorSchema
-from volunteer_hub.extensions import db
+from volunteer_hub.core.errors import ErrorSchema, refusal
+from volunteer_hub.core.permissions import require_manage
+from volunteer_hub.nodes.services import get_node
 from volunteer_hub.people import services
-from volunteer_hub.people.schemas import ProfilePatch, TokenIn, TokenOut, UserOut, VolunteerIn
+from volunteer_hub.people.schemas import ManagerIn, ManagerOut, ProfilePatch, TokenIn, TokenOut, UserOut, VolunteerIn
 
 blp = Blueprint("people_api", __name__, url_prefix="/api/v1", description="账号与志愿者")
 
@@ -24,11 +24,9 @@ class Token(MethodView):
     def post(self, data):
         """Exchange phone and password for a bearer token (rate-limited; repeated failures lock the account)."""
         user = services.authenticate(data["phone"], data["password"])
-        db.session.commit()  # a failure counts towards the lock-out
-        if user is None:
-            abort(401, message=_("Wrong phone number or password."))
+        if user is None:  # answered, not raised: the failure is kept and counts towards the lock-out
+            return refusal(401, _("Wrong phone number or password."))
         raw, token = services.issue_token(user)
-        db.session.commit()
         return {"token": raw, "expires_at": token.expires_at, "user": user}
 
     @auth_required
@@ -38,7 +36,6 @@ class Token(MethodView):
         raw = bearer_token()
         if raw:
             services.revoke_token(raw)
-            db.session.commit()
 
 
 @blp.route("/volunteers")
@@ -49,7 +46,6 @@ class Volunteers(MethodView):
     def post(self, data):
         """志愿者注册: self-registration; the ID number comes back masked."""
         user = services.register_volunteer(**data)
-        db.session.commit()
         return user
 
 
@@ -65,5 +61,41 @@ class Me(MethodView):
     @blp.response(200, UserOut)
     def patch(self, data):
         services.update_profile(current_user, **data)
-        db.session.commit()
         return current_user
+
+
+# --- who manages a node ---------------------------------------------------------------------
+
+def _manager_out(user, node):
+    return {"user_id": user.id, "name": user.name, "node_id": node.id}
+
+
+@blp.route("/nodes/<int:node_id>/managers")
+class NodeManagers(MethodView):
+    decorators = [auth_required]
+
+    @blp.response(200, ManagerOut(many=True))
+    def get(self, node_id):
+        """Managers of this node (managers of the node or above only)."""
+        node = get_node(node_id)
+        require_manage(current_user, node)
+        return [_manager_out(user, node) for user in services.managers_of(node)]
+
+    @blp.arguments(ManagerIn)
+    @blp.response(201, ManagerOut)
+    def post(self, data, node_id):
+        """Appoint a manager of this node and everything below it."""
+        node = get_node(node_id)
+        user = services.get_user(data["user_id"])
+        services.appoint_manager(current_user, node, user)
+        return _manager_out(user, node)
+
+
+@blp.route("/nodes/<int:node_id>/managers/<int:user_id>")
+class NodeManager(MethodView):
+    decorators = [auth_required]
+
+    @blp.response(204)
+    def delete(self, node_id, user_id):
+        node = get_node(node_id)
+        services.revoke_manager(current_user, node, services.get_user(user_id))

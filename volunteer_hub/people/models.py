@@ -1,5 +1,4 @@
 """People: one user table; volunteer profiles; role grants on nodes; API tokens."""
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -62,12 +61,6 @@ class VolunteerProfile(CreatedAtMixin, db.Model):
             "(id_number_encrypted IS NULL) = (id_number_digest IS NULL)", name="id_number_complete"
         ),
     )
-
-
-class Role(enum.StrEnum):
-    MANAGER = "manager"  # 站点管理员: manages a node and everything below it
-    ADMIN = "admin"  # 中心管理员: on a centre, or on no node for rights over every node
-    MERCHANT_STAFF = "merchant_staff"  # 商户店员, bound to a merchant
 
 
 class Grant(CreatedAtMixin, db.Model):

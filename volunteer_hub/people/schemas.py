@@ -49,3 +49,13 @@ class ProfilePatch(ma.Schema):
     skills = ma.fields.List(ma.fields.String())
     id_number = ma.fields.String()
     home_station_id = ma.fields.Integer(strict=True)
+
+
+class ManagerIn(ma.Schema):
+    user_id = ma.fields.Integer(strict=True, required=True)
+
+
+class ManagerOut(ma.Schema):
+    user_id = ma.fields.Integer()
+    name = ma.fields.String()
+    node_id = ma.fields.Integer()

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from volunteer_hub.core import audit, crypto
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from volunteer_hub.core.permissions import require_manage
+from volunteer_hub.core.permissions import Role, require_manage
 from volunteer_hub.core.validators import (
     id_number_problem,
     is_mainland_mobile,
@@ -23,7 +23,7 @@ from volunteer_hub.core.validators import (
 )
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node, NodeKind
-from volunteer_hub.people.models import ApiToken, Grant, Role, User, VolunteerProfile
+from volunteer_hub.people.models import ApiToken, Grant, User, VolunteerProfile
 
 MAX_SKILLS = 20
 

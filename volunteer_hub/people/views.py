@@ -1,4 +1,4 @@
-"""Pages: home, sign up, log in / out, my profile, language switch."""
+"""Pages: sign up, log in / out, my profile, language switch."""
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -6,15 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from volunteer_hub.core import limits
-from volunteer_hub.core.db import local_date, utcnow
-from volunteer_hub.core.forms import ActionForm, commit
-from volunteer_hub.core.permissions import is_global_admin, managed_roots
-from volunteer_hub.extensions import db
+from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.nodes.services import stations_under
 from volunteer_hub.people import services
 from volunteer_hub.people.forms import LoginForm, ProfileForm, SignupForm, split_skills
-from volunteer_hub.teams.services import teams_of
-from volunteer_hub.themes.services import theme_for_week
 
 bp = Blueprint("people", __name__)
 
@@ -27,19 +22,7 @@ def _safe_next(target: str | None) -> str:
     # Only same-site relative paths: an absolute URL here would be an open redirect.
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("people.home")
-
-
-@bp.route("/")
-def home():
-    if not current_user.is_authenticated:
-        return render_template("people/welcome.html")
-    roots = managed_roots(current_user)
-    node = current_user.profile.home_station if current_user.profile else (roots[0] if roots else None)
-    return render_template("people/home.html", memberships=teams_of(current_user),
-                           week_theme=theme_for_week(node, local_date(utcnow())) if node else None,
-                           report_centres=sorted({root.centre_id for root in roots}), queue_roots=roots,
-                           is_global_admin=is_global_admin(current_user))
+    return url_for("home.index")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -47,14 +30,14 @@ def signup():
     form = SignupForm()
     form.home_station_id.choices = _station_choices()
     if form.validate_on_submit():
-        ok, user = commit(lambda: services.register_volunteer(
+        ok, user = attempt(lambda: services.register_volunteer(
             name=form.name.data, phone=form.phone.data, password=form.password.data,
             home_station_id=form.home_station_id.data, id_number=form.id_number.data or None,
             skills=split_skills(form.skills.data)), form)
         if ok:
             login_user(user)
             flash(_("Welcome, %(name)s! You are registered as a volunteer.", name=user.name), "success")
-            return redirect(url_for("people.home"))
+            return redirect(url_for("home.index"))
     return render_template("people/signup.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
@@ -68,8 +51,7 @@ def login():
         except services.AccountLocked as exc:
             user = None
             form.form_errors.append(exc.message)
-        else:
-            db.session.commit()  # a failure counts towards the lock-out
+        else:  # the page answers 422 without raising: the failure is kept and counts towards the lock-out
             if user is None:
                 form.form_errors.append(_("Wrong phone number or password."))
         if user is not None:
@@ -84,7 +66,7 @@ def logout():
     if ActionForm().validate_on_submit():
         logout_user()
         flash(_("You have logged out."), "info")
-    return redirect(url_for("people.home"))
+    return redirect(url_for("home.index"))
 
 
 @bp.route("/me", methods=["GET", "POST"])
@@ -104,7 +86,8 @@ def profile():
         volunteer_fields = {} if profile is None else {
             "id_number": form.id_number.data or None, "skills": split_skills(form.skills.data),
             "home_station_id": form.home_station_id.data}
-        ok, _user = commit(lambda: services.update_profile(current_user, name=form.name.data, **volunteer_fields), form)
+        ok, _user = attempt(lambda: services.update_profile(current_user, name=form.name.data, **volunteer_fields),
+                            form)
         if ok:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("people.profile"))

@@ -1,17 +1,27 @@
-"""Weekly station rankings (红黑榜): service days held, active volunteers, approved hours, credits redeemed."""
+"""Reports: the weekly station rankings (红黑榜: service days held, active volunteers, approved hours,
+credits redeemed) and a centre's 文明良票 over the months."""
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from volunteer_hub.checkin.models import Attendance
-from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_midnight, utcnow, week_start
+from volunteer_hub.core.db import (
+    insert_ignoring_conflicts,
+    local_date,
+    local_midnight,
+    local_month,
+    local_tz,
+    utcnow,
+    week_start,
+)
 from volunteer_hub.core.errors import Forbidden, ValidationFailed
 from volunteer_hub.core.permissions import manages_in
-from volunteer_hub.credits.models import CreditAccount, CreditEntry, CreditTransaction, TransactionKind
-from volunteer_hub.credits.services import to_credits
+from volunteer_hub.credits.models import AccountKind, CreditAccount, CreditEntry, CreditTransaction, TransactionKind
+from volunteer_hub.credits.services import existing_account, to_credits
 from volunteer_hub.events.models import ServiceDay
 from volunteer_hub.extensions import db
+from volunteer_hub.merchants.models import Merchant
 from volunteer_hub.nodes.models import Node, NodeKind
 from volunteer_hub.nodes.services import in_subtree
 from volunteer_hub.notifications.services import notify
@@ -86,7 +96,7 @@ def measure(centre: Node, monday: date) -> dict[int, dict]:
                        VolunteerProfile.home_station_id.in_(list(station_of)))
                 .group_by(VolunteerProfile.home_station_id))
     for node_id, units in db.session.execute(redeemed):
-        figures[station_of[node_id]]["redeemed"] += -to_credits(units)
+        figures[station_of[node_id]]["redeemed"] += -to_credits(units).number
     return {sid: {"service_days": row["service_days"], "volunteers": len(row["volunteers"]),
                   "hours": round(row["hours"] / 60, 2), "redeemed": row["redeemed"]}
             for sid, row in figures.items()}
@@ -160,3 +170,56 @@ def generate_weekly(now: datetime | None = None) -> dict:
                 link=f"/centres/{centre.id}/reports/weekly?week={monday.isoformat()}", centre_id=None, now=now))
     return counts
 
+
+# --- the centre's 文明良票 -------------------------------------------------------------------
+
+def centre_credits(centre, months: int = 6, now: datetime | None = None) -> dict:
+    """文明良票 of a centre: credits minted, redeemed and expired per month and per station, and what
+    is outstanding."""
+    now = now or utcnow()
+    local = now.astimezone(local_tz())
+    labels = []
+    year, month = local.year, local.month
+    for _i in range(months):
+        labels.insert(0, f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    # Reading must not create accounts: a report is a GET.
+    issuance = existing_account(AccountKind.ISSUANCE, centre_id=centre.id)
+    expiry = existing_account(AccountKind.EXPIRY, centre_id=centre.id)
+    merchant_accounts = sa.select(CreditAccount.id).join(Merchant, CreditAccount.merchant_id == Merchant.id) \
+        .where(Merchant.centre_id == centre.id)
+    bucket = local_month(CreditEntry.created_at).label("month")
+    flows = {
+        "minted": (CreditEntry.account_id == getattr(issuance, "id", None), -1),  # hours and grants, less claw-backs
+        "redeemed": (CreditEntry.account_id.in_(merchant_accounts), 1),
+        "expired": (CreditEntry.account_id == getattr(expiry, "id", None), 1),
+    }
+    series = {}
+    for name, (where, sign) in flows.items():
+        rows = dict(db.session.execute(sa.select(bucket, sa.func.sum(CreditEntry.amount)).where(where)
+                                       .group_by(bucket)).all())
+        series[name] = [sign * to_credits(rows.get(label) or 0).number for label in labels]
+    wallets_here = (sa.select(CreditAccount.id)
+                    .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
+                    .join(Node, Node.id == VolunteerProfile.home_station_id)
+                    .where(in_subtree(centre)))
+    outstanding = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(CreditAccount.balance), 0))
+                                    .where(CreditAccount.id.in_(wallets_here)))
+    station = sa.select(Node.name, sa.func.coalesce(sa.func.sum(CreditAccount.balance), 0),
+                        sa.func.count(CreditAccount.id)) \
+        .join(VolunteerProfile, VolunteerProfile.home_station_id == Node.id) \
+        .join(CreditAccount, sa.and_(CreditAccount.user_id == VolunteerProfile.user_id,
+                                     CreditAccount.kind == AccountKind.WALLET)) \
+        .where(in_subtree(centre)).group_by(Node.id, Node.name).order_by(Node.name)
+    minted_by_station = dict(db.session.execute(
+        sa.select(Node.name, sa.func.sum(CreditEntry.amount))
+        .select_from(CreditEntry).join(CreditTransaction)
+        .join(CreditAccount, CreditAccount.id == CreditEntry.account_id)
+        .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
+        .join(Node, Node.id == VolunteerProfile.home_station_id)
+        .where(CreditTransaction.kind == TransactionKind.MINT, in_subtree(centre))
+        .group_by(Node.name)).all())
+    stations = [{"name": name, "outstanding": to_credits(balance), "wallets": count,
+                 "minted": to_credits(minted_by_station.get(name) or 0)}
+                for name, balance, count in db.session.execute(station).all()]
+    return {"labels": labels, "series": series, "outstanding": to_credits(outstanding), "stations": stations}

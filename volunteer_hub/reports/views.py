@@ -1,10 +1,14 @@
-"""Pages: a centre's weekly report (红黑榜) and its CSV."""
+"""Pages: a centre's weekly report (红黑榜) and its CSV; a centre's 文明良票 report with its chart."""
 from datetime import timedelta
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from volunteer_hub.core.charts import bar_chart
 from volunteer_hub.core.downloads import csv_response
+from volunteer_hub.credits import services as credits
+from volunteer_hub.credits.forms import PolicyForm
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.reports import services
 
@@ -36,3 +40,18 @@ def weekly_csv(centre_id):
     rows = [[s["rank"], s["name"], s["flag"] or ""]
             + [value for m in services.MEASURES for value in (s[m], s["previous"][m])] for s in data["stations"]]
     return csv_response(f"weekly-{centre.id}-{monday.isoformat()}.csv", header, rows)
+
+
+@bp.route("/centres/<int:centre_id>/credits")
+@login_required
+def credits_report(centre_id):
+    """The centre's 文明良票 by month and station, and its credit policy (centre admins)."""
+    centre = get_node(centre_id)
+    credits.require_policy_admin(current_user, centre)
+    months = min(max(request.args.get("months", 6, type=int), 1), 24)
+    data = services.centre_credits(centre, months=months)
+    names = {"minted": _("minted"), "redeemed": _("redeemed"), "expired": _("expired")}
+    chart = bar_chart(_("文明良票 per month"), data["labels"],
+                      {names[key]: values for key, values in data["series"].items()})
+    return render_template("reports/credits.html", centre=centre, data=data, chart=chart, names=names,
+                           policy_form=PolicyForm(obj=credits.policy_of(centre)))

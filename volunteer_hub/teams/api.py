@@ -4,7 +4,6 @@ from flask_login import current_user
 
 from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.core.pagination import page_of
-from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.people.services import get_user
 from volunteer_hub.teams import services
@@ -31,7 +30,6 @@ class Teams(MethodView):
     def post(self, data):
         """Create a team on a node you manage; its leader becomes its first member."""
         team = services.create_team(current_user, **data)
-        db.session.commit()
         return team
 
 
@@ -62,13 +60,11 @@ class Members(MethodView):
     def post(self, data, team_id):
         """Ask to join (your own user_id) or invite a volunteer (leader or manager)."""
         row = services.add_member(current_user, services.get_team(team_id), get_user(data["user_id"]))
-        db.session.commit()
         return row
 
 
 def _act(action, team_id, user_id):
     row = action(current_user, services.get_team(team_id), get_user(user_id))
-    db.session.commit()
     return row
 
 

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import managed_subtrees
 from volunteer_hub.people.services import get_user, require_by_phone
@@ -51,7 +51,7 @@ def member_action(team_id, user_id, action):
         abort(400)
     team, user = services.get_team(team_id), get_user(user_id)
     service, message = _ACTIONS[action]
-    ok, _row = commit(lambda: service(current_user, team, user))
+    ok, _row = attempt(lambda: service(current_user, team, user))
     if ok:
         flash(message(user), "success")
     return redirect(url_for("teams.show", team_id=team.id))
@@ -63,7 +63,7 @@ def invite(team_id):
     team = services.get_team(team_id)
     form = InviteForm()
     if form.validate_on_submit():
-        ok, row = commit(lambda: services.invite(current_user, team, require_by_phone(form.phone.data)))
+        ok, row = attempt(lambda: services.invite(current_user, team, require_by_phone(form.phone.data)))
         if ok:
             flash(_("%(name)s has been invited.", name=row.user.name), "success")
     else:
@@ -80,7 +80,7 @@ def new():
     form = TeamForm()
     form.node_id.choices = [(n.id, f"{n.name} ({n.code})") for n in nodes]
     if form.validate_on_submit():
-        ok, team = commit(lambda: services.create_team(
+        ok, team = attempt(lambda: services.create_team(
             current_user, name=form.name.data, category=form.category.data,
             custom_category=form.custom_category.data or None, node_id=form.node_id.data,
             leader_id=require_by_phone(form.leader_phone.data, "leader_phone").id,

@@ -4,7 +4,6 @@ from flask_login import current_user
 
 from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.core.pagination import page_of
-from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.themes import services
 from volunteer_hub.themes.schemas import NoteIn, NoteOut, ThemeIn, ThemeOut, ThemeQuery, ThemeUpdateIn
@@ -30,7 +29,6 @@ class Themes(MethodView):
     def post(self, data):
         """Plan a theme for a node you manage; it is published at ``publish_at`` to every station below."""
         theme = services.create_theme(current_user, **data)
-        db.session.commit()
         return theme
 
 
@@ -48,14 +46,12 @@ class ThemeById(MethodView):
         """Edit (managers of the theme's node; stations below add notes instead)."""
         data.pop("node_id", None)
         theme = services.update_theme(current_user, services.get_theme(theme_id), **data)
-        db.session.commit()
         return theme
 
     @blp.response(204)
     def delete(self, theme_id):
         """Withdraw a theme that is not yet published."""
         services.withdraw_theme(current_user, services.get_theme(theme_id))
-        db.session.commit()
 
 
 @blp.route("/<int:theme_id>/notes/<int:node_id>", methods=["PUT"])
@@ -66,5 +62,4 @@ def put_note(data, theme_id, node_id):
     """A station's local note on a unified theme (managers of that station)."""
     theme = services.get_theme(theme_id)
     note = services.set_note(current_user, theme, get_node(node_id), data["note"])
-    db.session.commit()
     return note or {"node_id": node_id, "node_name": get_node(node_id).name, "note": ""}

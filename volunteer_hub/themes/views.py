@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from volunteer_hub.core.db import local_date, local_tz, utcnow, week_start
-from volunteer_hub.core.forms import ActionForm, commit
+from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.core.permissions import can_manage, managed_roots
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.themes import services
@@ -57,7 +57,7 @@ def new():
     if request.method == "GET":
         form.held_on.data = date.fromisoformat(request.args["date"]) if request.args.get("date") else None
     if form.validate_on_submit():
-        ok, theme = commit(lambda: services.create_theme(
+        ok, theme = attempt(lambda: services.create_theme(
             current_user, node_id=node.id, title=form.title.data, held_on=form.held_on.data,
             description=form.description.data, guidance=form.guidance.data, places=form.places.data,
             publish_at=form.publish_at.data, poster=_poster(form)), form)
@@ -89,7 +89,7 @@ def edit(theme_id):
         abort(403)
     form = ThemeForm(obj=theme)
     if form.validate_on_submit():
-        ok, _theme = commit(lambda: services.update_theme(
+        ok, _theme = attempt(lambda: services.update_theme(
             current_user, theme, title=form.title.data, held_on=form.held_on.data,
             description=form.description.data, guidance=form.guidance.data, places=form.places.data,
             publish_at=form.publish_at.data, poster=_poster(form)), form)
@@ -107,7 +107,7 @@ def withdraw(theme_id):
     if not ActionForm().validate_on_submit():
         abort(400)
     node_id = theme.node_id
-    ok, _none = commit(lambda: services.withdraw_theme(current_user, theme))
+    ok, _none = attempt(lambda: services.withdraw_theme(current_user, theme))
     if ok:
         flash(_("The theme is withdrawn."), "success")
         return redirect(url_for("themes.calendar", node=node_id))
@@ -121,7 +121,7 @@ def note(theme_id, node_id):
     form = NoteForm(prefix=f"n{node_id}")
     if not form.validate_on_submit():
         abort(400)
-    ok, _row = commit(lambda: services.set_note(current_user, theme, get_node(node_id), form.note.data))
+    ok, _row = attempt(lambda: services.set_note(current_user, theme, get_node(node_id), form.note.data))
     if ok:
         flash(_("The local note is saved."), "success")
     return redirect(url_for("themes.show", theme_id=theme.id))
@@ -135,7 +135,7 @@ def copy():
         abort(400)
     node = get_node(int(form.node_id.data))
     start = date.fromisoformat(form.start.data)
-    ok, created = commit(lambda: services.copy_last_year(current_user, node, start))
+    ok, created = attempt(lambda: services.copy_last_year(current_user, node, start))
     if ok:
         flash(_("%(n)s themes copied from last year.", n=len(created)) if created
               else _("Nothing to copy: last year has no themes for these weeks, or the days are taken."),

@@ -4,7 +4,6 @@ from flask_login import current_user
 
 from volunteer_hub.core import limits
 from volunteer_hub.core.api import Blueprint, auth_required
-from volunteer_hub.extensions import db
 from volunteer_hub.merchants.services import get_offer
 from volunteer_hub.vouchers import services
 from volunteer_hub.vouchers.schemas import CounterOut, VoucherIn, VoucherOut
@@ -23,7 +22,6 @@ def client_ip() -> str:
 def create(data):
     """兑换: a one-time voucher, valid 10 minutes; it holds the price in your wallet."""
     voucher = services.create(current_user, get_offer(data["offer_id"]))
-    db.session.commit()
     return voucher
 
 
@@ -32,8 +30,7 @@ def create(data):
 @blp.response(200, VoucherOut)
 def cancel(voucher_id):
     """Cancel your open voucher; the hold is released."""
-    voucher = services.cancel(current_user, services.get_voucher(voucher_id))
-    db.session.commit()
+    voucher = services.cancel(current_user, services.get_voucher_of(current_user, voucher_id))
     return voucher
 
 
@@ -53,5 +50,4 @@ def look_up(code):
 def confirm(code):
     """核销: credits move to the merchant and the stock goes down; twice, or at two counters, redeems once."""
     voucher = services.confirm(current_user, code, client_ip())
-    db.session.commit()
     return voucher

@@ -2,7 +2,7 @@ import marshmallow as ma
 from flask import url_for
 
 from volunteer_hub.core.validators import mask_name, mask_phone
-from volunteer_hub.credits.services import to_credits
+from volunteer_hub.credits.money import CreditsField
 
 
 class VoucherIn(ma.Schema):
@@ -16,7 +16,7 @@ class VoucherOut(ma.Schema):
                              metadata={"description": "for the merchant to open by scanning the QR code"})
     offer_id = ma.fields.Integer()
     title = ma.fields.String(attribute="offer.title")
-    price = ma.fields.Function(lambda v: to_credits(v.price))
+    price = CreditsField()
     status = ma.fields.String(metadata={"enum": ["open", "confirmed", "cancelled", "expired"]})
     expires_at = ma.fields.DateTime()
 
@@ -27,7 +27,7 @@ class CounterOut(ma.Schema):
     id = ma.fields.Integer()
     code = ma.fields.String()
     title = ma.fields.String(attribute="offer.title")
-    price = ma.fields.Function(lambda v: to_credits(v.price))
+    price = CreditsField()
     status = ma.fields.String()
     volunteer = ma.fields.Function(lambda v: mask_name(v.user.name))
     phone = ma.fields.Function(lambda v: mask_phone(v.user.phone))

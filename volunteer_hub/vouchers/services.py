@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 
 from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from volunteer_hub.core.permissions import staffed_merchant_ids
 from volunteer_hub.credits import services as credits
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants.models import Offer
 from volunteer_hub.merchants.services import get_merchant, offer_open_to
-from volunteer_hub.people.models import Role
 from volunteer_hub.vouchers.models import Voucher, VoucherAttempt
 from volunteer_hub.vouchers.models import VoucherStatus as V
 
@@ -120,17 +120,13 @@ def _check_rate(staff, ip: str, now: datetime) -> None:
         raise RateLimited(_("Too many wrong codes; wait a quarter of an hour and try again."))
 
 
-def _staff_merchant_ids(staff) -> list[int]:
-    return [g.merchant_id for g in staff.grants if g.role == Role.MERCHANT_STAFF]
-
-
 def find_for_counter(staff, code: str, ip: str, now: datetime | None = None) -> Voucher:
     """Look a code up at a counter: rate-limited, logged, and only this merchant's vouchers."""
     now = now or utcnow()
     code = (code or "").strip().upper()[:16]
     _check_rate(staff, ip, now)
     voucher = db.session.scalar(sa.select(Voucher).where(
-        Voucher.code == code, Voucher.merchant_id.in_(_staff_merchant_ids(staff) or [-1])))
+        Voucher.code == code, Voucher.merchant_id.in_(staffed_merchant_ids(staff) or [-1])))
     if voucher is None:
         _log_attempt(staff, ip, code, False, now)
         raise NotFound(_("No voucher of this merchant has that code."), code="unknown_code")
@@ -205,8 +201,10 @@ def settlement(merchant, month: str | None = None) -> dict:
             "total_units": sum(v.price for v in vouchers)}
 
 
-def get_voucher(voucher_id: int) -> Voucher:
-    voucher = db.session.get(Voucher, voucher_id)
+def get_voucher_of(owner, voucher_id: int) -> Voucher:
+    """A voucher, loaded through its owner: anyone else's is "no such voucher" (404), never a 403
+    that would tell it exists."""
+    voucher = db.session.scalar(sa.select(Voucher).where(Voucher.id == voucher_id, Voucher.user_id == owner.id))
     if voucher is None:
         raise NotFound(_("No such voucher."))
     return voucher

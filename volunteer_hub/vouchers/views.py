@@ -9,9 +9,10 @@ from volunteer_hub.checkin import qr
 from volunteer_hub.core import limits
 from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.core.downloads import csv_response
-from volunteer_hub.core.forms import ActionForm, commit
-from volunteer_hub.core.permissions import is_centre_admin
+from volunteer_hub.core.forms import ActionForm, attempt
+from volunteer_hub.core.permissions import is_centre_admin, is_staff_of, staffed_merchant_ids
 from volunteer_hub.core.validators import mask_name
+from volunteer_hub.credits.services import to_credits
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
 from volunteer_hub.vouchers import services
@@ -34,7 +35,7 @@ def offers():
 def redeem(offer_id):
     if not ActionForm().validate_on_submit():
         abort(400)
-    ok, voucher = commit(lambda: services.create(current_user, merchants.get_offer(offer_id)))
+    ok, voucher = attempt(lambda: services.create(current_user, merchants.get_offer(offer_id)))
     if not ok:
         return redirect(url_for("vouchers.offers"))
     return redirect(url_for("vouchers.voucher", voucher_id=voucher.id))
@@ -43,9 +44,7 @@ def redeem(offer_id):
 @bp.route("/vouchers/<int:voucher_id>")
 @login_required
 def voucher(voucher_id):
-    item = services.get_voucher(voucher_id)
-    if item.user_id != current_user.id:
-        abort(404)
+    item = services.get_voucher_of(current_user, voucher_id)
     url = url_for("vouchers.counter", code=item.code, _external=True)
     return render_template("vouchers/voucher.html", voucher=item, action_form=ActionForm(),
                            qr_png=base64.b64encode(qr.png(url, box_size=8)).decode())
@@ -56,7 +55,7 @@ def voucher(voucher_id):
 def cancel(voucher_id):
     if not ActionForm().validate_on_submit():
         abort(400)
-    ok, _item = commit(lambda: services.cancel(current_user, services.get_voucher(voucher_id)))
+    ok, _item = attempt(lambda: services.cancel(current_user, services.get_voucher_of(current_user, voucher_id)))
     if ok:
         flash(_("The voucher is cancelled; your credits are available again."), "success")
     return redirect(url_for("vouchers.offers"))
@@ -69,12 +68,13 @@ def counter(code):
     """Merchant staff scan a voucher's QR code (or type its code on the console) and confirm it."""
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
-        ok, item = commit(lambda: services.confirm(current_user, code, client_ip()))
+        ok, item = attempt(lambda: services.confirm(current_user, code, client_ip()))
         if ok:
-            flash(_("Redeemed: %(title)s, %(price)s credits.", title=item.offer.title, price=item.price / 2), "success")
+            flash(_("Redeemed: %(title)s, %(price)s credits.", title=item.offer.title, price=to_credits(item.price)),
+                  "success")
             return redirect(url_for("vouchers.console"))
         return redirect(url_for("vouchers.counter", code=code))
-    ok, item = commit(lambda: services.find_for_counter(current_user, code, client_ip()))
+    ok, item = attempt(lambda: services.find_for_counter(current_user, code, client_ip()))
     if not ok:
         return redirect(url_for("vouchers.console"))
     return render_template("vouchers/counter.html", voucher=item, form=form, now=utcnow())
@@ -82,7 +82,7 @@ def counter(code):
 
 def _settlement_for(merchant_id: int, month: str | None):
     merchant = merchants.get_merchant(merchant_id)
-    if not (merchants.is_staff(current_user, merchant) or is_centre_admin(current_user, merchant.centre)):
+    if not (is_staff_of(current_user, merchant) or is_centre_admin(current_user, merchant.centre)):
         abort(403)
     return services.settlement(merchant, month)
 
@@ -99,9 +99,9 @@ def settlement(merchant_id):
 def settlement_csv(merchant_id):
     """月结对账单: CSV for the merchant's books (UTF-8 with BOM so that spreadsheet programs read Chinese)."""
     s = _settlement_for(merchant_id, request.args.get("month"))
-    rows = [[v.confirmed_at.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M"), v.code, v.offer.title, v.price / 2,
-             mask_name(v.user.name)] for v in s["vouchers"]]
-    rows.append(["total", "", "", s["total_units"] / 2, ""])
+    rows = [[v.confirmed_at.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M"), v.code, v.offer.title,
+             to_credits(v.price).number, mask_name(v.user.name)] for v in s["vouchers"]]
+    rows.append(["total", "", "", to_credits(s["total_units"]).number, ""])
     return csv_response(f"settlement-{s['merchant'].id}-{s['month']}.csv",
                         ["confirmed_at", "code", "offer", "credits", "volunteer"], rows)
 
@@ -110,7 +110,7 @@ def settlement_csv(merchant_id):
 @login_required
 def console():
     """商户核销台: type a code; today's redemptions."""
-    staff_of = [g.merchant_id for g in current_user.grants if g.role == "merchant_staff"]
+    staff_of = staffed_merchant_ids(current_user)
     if not staff_of:
         abort(403)
     if request.method == "POST":

@@ -1,0 +1,94 @@
+"""Pages that bring features together, asking each and deciding nothing: the home page (a welcome
+for visitors; for people signed in, their teams, this week's theme and their work) and a node's
+page for its managers (children, managers, teams)."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from volunteer_hub.core.db import local_date, utcnow
+from volunteer_hub.core.forms import ActionForm, attempt
+from volunteer_hub.core.permissions import can_manage, is_global_admin, managed_roots
+from volunteer_hub.extensions import db
+from volunteer_hub.nodes import services as nodes
+from volunteer_hub.nodes.forms import ManagerForm, NodeForm
+from volunteer_hub.nodes.models import Node
+from volunteer_hub.people import services as people
+from volunteer_hub.teams.services import list_teams, teams_of
+from volunteer_hub.themes.services import theme_for_week
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+def index():
+    if not current_user.is_authenticated:
+        return render_template("home/welcome.html")
+    roots = managed_roots(current_user)
+    node = current_user.profile.home_station if current_user.profile else (roots[0] if roots else None)
+    return render_template("home/index.html", memberships=teams_of(current_user),
+                           week_theme=theme_for_week(node, local_date(utcnow())) if node else None,
+                           report_centres=sorted({root.centre_id for root in roots}), queue_roots=roots,
+                           is_global_admin=is_global_admin(current_user))
+
+
+def _managed_node(node_id: int) -> Node:
+    node = nodes.get_node(node_id)
+    if not can_manage(current_user, node):
+        abort(403)
+    return node
+
+
+def _render_node(node, node_form=None, manager_form=None, status=200):
+    return render_template(
+        "home/node.html", node=node, managers=people.managers_of(node),
+        teams=db.session.scalars(list_teams(node=node)).all(),
+        node_form=node_form or NodeForm(), manager_form=manager_form or ManagerForm(),
+        action_form=ActionForm(),
+    ), status
+
+
+@bp.route("/nodes/<int:node_id>")
+@login_required
+def node(node_id):
+    return _render_node(_managed_node(node_id))
+
+
+@bp.route("/nodes/<int:node_id>/children", methods=["POST"])
+@login_required
+def add_child(node_id):
+    node = _managed_node(node_id)
+    form = NodeForm()
+    if form.validate_on_submit():
+        ok, child = attempt(lambda: nodes.create_node(
+            current_user, name=form.name.data, kind=form.kind.data, parent_id=node.id, code=form.code.data or None,
+            address=form.address.data or "", lat=form.lat.data, lon=form.lon.data), form)
+        if ok:
+            flash(_("%(name)s is created.", name=child.name), "success")
+            return redirect(url_for("home.node", node_id=node.id))
+    return _render_node(node, node_form=form, status=422)
+
+
+@bp.route("/nodes/<int:node_id>/managers", methods=["POST"])
+@login_required
+def add_manager(node_id):
+    node = _managed_node(node_id)
+    form = ManagerForm()
+    if form.validate_on_submit():
+        ok, grant = attempt(
+            lambda: people.appoint_manager(current_user, node, people.require_by_phone(form.phone.data)), form)
+        if ok:
+            flash(_("%(name)s now manages %(node)s.", name=grant.user.name, node=node.name), "success")
+            return redirect(url_for("home.node", node_id=node.id))
+    return _render_node(node, manager_form=form, status=422)
+
+
+@bp.route("/nodes/<int:node_id>/managers/<int:user_id>/revoke", methods=["POST"])
+@login_required
+def revoke_manager(node_id, user_id):
+    node = _managed_node(node_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ok, _result = attempt(lambda: people.revoke_manager(current_user, node, people.get_user(user_id)))
+    if ok:
+        flash(_("The management is revoked."), "success")
+    return redirect(url_for("home.node", node_id=node.id))
