@@ -3,7 +3,8 @@
 - ``core`` (with ``extensions``) imports no feature, and imports nothing of the project inside a
   function: an import hidden in a function is how a cycle hides;
 - a feature imports only ``core`` and the features below it in LAYERS;
-- no module imports itself back through others.
+- no module imports itself back through others;
+- pages (``views``) never import an ``api`` module: what both need lives in a module of its own.
 
 A new feature goes into LAYERS above everything it uses; a page that brings features together
 belongs to ``home``, the top.
@@ -70,6 +71,12 @@ def test_features_import_only_what_is_below_them():
               if _layer(module) not in ENTRY_POINTS and _layer(target) != _layer(module)
               and rank[_layer(target)] > rank[_layer(module)]}
     assert not upward, "imports that point up the layers:\n" + "\n".join(sorted(map(" → ".join, upward)))
+
+
+def test_pages_do_not_import_the_api():
+    wrong = [f"{file} imports {target}" for file, module, target, _nested in _imports()
+             if module.endswith(".views") and target.endswith(".api")]
+    assert not wrong, "\n".join(wrong)
 
 
 def test_no_module_imports_itself_back():

@@ -1,8 +1,8 @@
 """JSON API of check-in codes, scans, attendance and approval, and my hours."""
-from flask import Response, url_for
 from flask_login import current_user
 
-from volunteer_hub.checkin import qr, services
+from volunteer_hub.checkin import services
+from volunteer_hub.checkin.codes import checkin_url, image_response
 from volunteer_hub.checkin.schemas import (
     ApproveIn,
     ApproveOut,
@@ -24,10 +24,6 @@ IMAGE = {"200": {"description": "image", "content": {
     "image/svg+xml": {"schema": {"type": "string"}}}}}
 
 
-def checkin_url(token: str) -> str:
-    return url_for("checkin.scan_page", token=token, _external=True)
-
-
 def _run_day(day_id: int):
     day = get_service_day(day_id)
     require_run(current_user, day)
@@ -41,19 +37,6 @@ def checkin_code(day_id):
     """The rotating check-in code (every 30 s; accepted for at most 60 s)."""
     token, expires_at = services.rotating_token(_run_day(day_id))
     return {"token": token, "url": checkin_url(token), "expires_at": expires_at}
-
-
-def image_response(kind: str, day, fmt: str) -> Response:
-    """The current rotating code, or the A4 poster with the static code, as PNG or SVG."""
-    if kind == "poster":
-        url = checkin_url(services.poster_token(day))
-        lines = [day.address, "扫码签到 / 签退 · Scan to check in and out"]
-        body = (qr.poster_png if fmt == "png" else qr.poster_svg)(day.title, lines, url)
-    else:
-        url = checkin_url(services.rotating_token(day)[0])
-        body = (qr.png if fmt == "png" else qr.svg)(url)
-    mimetype = "image/png" if fmt == "png" else "image/svg+xml"
-    return Response(body, mimetype=mimetype, headers={"Cache-Control": "no-store"})
 
 
 @blp.route("/events/<int:day_id>/<any(qr, poster):kind>.<any(png, svg):fmt>", methods=["GET"])

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from volunteer_hub.checkin import qr, services
-from volunteer_hub.checkin.api import checkin_url, image_response
+from volunteer_hub.checkin import services
+from volunteer_hub.checkin.codes import checkin_url, image_response
 from volunteer_hub.checkin.forms import ManualForm, ScanForm
-from volunteer_hub.core import limits
+from volunteer_hub.core import limits, qr
 from volunteer_hub.core.charts import bar_chart
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import DomainError

@@ -5,7 +5,7 @@ passwords; check-in and voucher codes per account, because a whole event may sha
 mobile network's address. The limits come from the config; the counters live in
 ``RATELIMIT_STORAGE_URI`` (memory by default: per process; use Redis with several workers).
 """
-from flask import current_app
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -18,6 +18,11 @@ def client_or_account() -> str:
 
 
 limiter = Limiter(key_func=get_remote_address)
+
+
+def client_ip() -> str:
+    """The caller's address, as the limits and the counter's attempt log see it."""
+    return request.remote_addr or "unknown"
 
 
 def _configured(name: str):

@@ -1,18 +1,14 @@
 """JSON API of vouchers: volunteers make and cancel them, merchant staff look them up and confirm."""
-from flask import request
 from flask_login import current_user
 
 from volunteer_hub.core import limits
 from volunteer_hub.core.api import Blueprint, auth_required
+from volunteer_hub.core.limits import client_ip
 from volunteer_hub.merchants.services import get_offer
 from volunteer_hub.vouchers import services
 from volunteer_hub.vouchers.schemas import CounterOut, VoucherIn, VoucherOut
 
 blp = Blueprint("vouchers_api", __name__, url_prefix="/api/v1/redemptions", description="兑换券与核销")
-
-
-def client_ip() -> str:
-    return request.remote_addr or "unknown"
 
 
 @blp.route("", methods=["POST"])

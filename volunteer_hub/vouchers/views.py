@@ -5,18 +5,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_hub.checkin import qr
-from volunteer_hub.core import limits
+from volunteer_hub.core import limits, qr
 from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.core.downloads import csv_response
 from volunteer_hub.core.forms import ActionForm, attempt
+from volunteer_hub.core.limits import client_ip
 from volunteer_hub.core.permissions import is_centre_admin, is_staff_of, staffed_merchant_ids
 from volunteer_hub.core.validators import mask_name
 from volunteer_hub.credits.services import to_credits
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
 from volunteer_hub.vouchers import services
-from volunteer_hub.vouchers.api import client_ip
 
 bp = Blueprint("vouchers", __name__)
 
