@@ -91,8 +91,8 @@ openapi: install
 
 # Extract new strings and merge them into the catalogues; then translate the empty entries.
 i18n: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o volunteer_hub/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i volunteer_hub/translations/messages.pot -d volunteer_hub/translations --no-location
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o volunteer_hub/translations/messages.pot --no-location --sort-output -w 120 .
+	$(BIN)/pybabel update -i volunteer_hub/translations/messages.pot -d volunteer_hub/translations -w 120
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -244,8 +244,8 @@ TABLE = {
     "checkin_api.image GET": (lambda s: f"/api/v1/events/{s.day.id}/qr.png", None, DAY_RUNNERS),
     "checkin_api.checkin POST": (lambda s: "/api/v1/checkins",
                                  lambda s: {"token": s.checkin_token, "lat": 31.0, "lon": 120.0}, only("volunteer")),
-    "checkin_api.attendance GET": (lambda s: f"/api/v1/events/{s.past_day.id}/attendance", None, DAY_RUNNERS),
-    "checkin_api.manual POST": (lambda s: f"/api/v1/events/{s.past_day.id}/attendance", lambda s: {
+    "checkin_api.DayAttendance GET": (lambda s: f"/api/v1/events/{s.past_day.id}/attendance", None, DAY_RUNNERS),
+    "checkin_api.DayAttendance POST": (lambda s: f"/api/v1/events/{s.past_day.id}/attendance", lambda s: {
         "phone": s.w.leader.phone, "checked_in_at": s.past_day.starts_at.isoformat(),
         "checked_out_at": s.past_day.ends_at.isoformat(), "reason": "补录"}, S1_RUNNERS),
     "checkin_api.approve POST": (lambda s: f"/api/v1/events/{s.past_day.id}/attendance/approve",
@@ -297,10 +297,10 @@ TABLE = {
     "merchants.add_offer POST": (lambda s: f"/merchants/{s.shop.id}/offers",
                                  lambda s: {"title": "洗头一次", "price": "1"}, only("staff")),
     # The offer is for volunteers of S1, the station the merchant is paired with.
-    "vouchers_api.create POST": (lambda s: "/api/v1/redemptions", lambda s: {"offer_id": s.offer.id},
+    "vouchers_api.Vouchers POST": (lambda s: "/api/v1/redemptions", lambda s: {"offer_id": s.offer.id},
                                  only("volunteer", "leader")),
-    "vouchers_api.cancel DELETE": (lambda s: f"/api/v1/redemptions/{s.voucher.id}", None, only("volunteer")),
-    "vouchers_api.look_up GET": (lambda s: f"/api/v1/redemptions/{s.voucher.code}", None, only("staff")),
+    "vouchers_api.MyVoucher DELETE": (lambda s: f"/api/v1/redemptions/{s.voucher.id}", None, only("volunteer")),
+    "vouchers_api.VoucherAtCounter GET": (lambda s: f"/api/v1/redemptions/{s.voucher.code}", None, only("staff")),
     "vouchers_api.confirm POST": (lambda s: f"/api/v1/redemptions/{s.voucher.code}/confirm", None, only("staff")),
     "vouchers.offers GET": (lambda s: "/offers", None, SIGNED_IN),
     "vouchers.redeem POST": (lambda s: f"/offers/{s.offer.id}/redeem", None, only("volunteer", "leader")),
@@ -313,10 +313,10 @@ TABLE = {
     "vouchers.settlement GET": (lambda s: f"/merchants/{s.shop.id}/settlement", None, SHOP),
     "vouchers.settlement_csv GET": (lambda s: f"/merchants/{s.shop.id}/settlement.csv", None, SHOP),
     # --- residents' requests ----------------------------------------------------------------------
-    "needs_api.submit POST": (lambda s: "/api/v1/needs", lambda s: {
+    "needs_api.Needs POST": (lambda s: "/api/v1/needs", lambda s: {
         "node_id": s.w.s1.id, "category": "health", "description": "陪老人去医院", "address": "东门小区 5 幢",
         "wished_at": _soon().isoformat(), "contact_phone": "13512345670"}, SIGNED_IN),
-    "needs_api.listing GET": (lambda s: "/api/v1/needs", None, SIGNED_IN),
+    "needs_api.Needs GET": (lambda s: "/api/v1/needs", None, SIGNED_IN),
     "needs_api.show GET": (lambda s: f"/api/v1/needs/{s.need.id}", None, S1_RUNNERS),
     "needs_api.dispatch POST": (lambda s: f"/api/v1/needs/{s.need.id}/dispatch", lambda s: {
         "team_id": s.w.team.id, "accept_by": _soon(1).isoformat()}, S1_RUNNERS),

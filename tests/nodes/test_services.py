@@ -1,7 +1,7 @@
 import pytest
 
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from volunteer_hub.core.permissions import can_manage
+from volunteer_hub.core.permissions import manages
 from volunteer_hub.nodes import services
 from volunteer_hub.nodes.models import NodeKind
 
@@ -28,7 +28,7 @@ def test_subtree_is_the_node_and_everything_below(world):
     ("volunteer", "s1", False), ("leader", "s1", False),
 ])
 def test_nobody_manages_outside_their_subtree(world, who, node, allowed):
-    assert can_manage(getattr(world, who), getattr(world, node)) is allowed
+    assert manages(getattr(world, who), getattr(world, node)) is allowed
 
 
 def test_manager_creates_below_own_node_only(world):

@@ -1,4 +1,5 @@
 """JSON API of check-in codes, scans, attendance and approval, and my hours."""
+from flask.views import MethodView
 from flask_login import current_user
 
 from volunteer_hub.checkin import services
@@ -58,22 +59,20 @@ def checkin(data):
     return {"state": state, "attendance": row}
 
 
-@blp.route("/events/<int:day_id>/attendance", methods=["GET"])
-@auth_required
-@blp.response(200, AttendanceOut(many=True))
-def attendance(day_id):
-    """Attendance of a service day, with anomalies flagged."""
-    return services.attendance_list(_run_day(day_id))
+@blp.route("/events/<int:day_id>/attendance")
+class DayAttendance(MethodView):
+    decorators = [auth_required]
 
+    @blp.response(200, AttendanceOut(many=True))
+    def get(self, day_id):
+        """Attendance of a service day, with anomalies flagged."""
+        return services.attendance_list(_run_day(day_id))
 
-@blp.route("/events/<int:day_id>/attendance", methods=["POST"])
-@auth_required
-@blp.arguments(ManualIn)
-@blp.response(201, AttendanceOut)
-def manual(data, day_id):
-    """补录: check a volunteer in or out by hand; the reason goes to the audit trail."""
-    row = services.manual_entry(current_user, get_service_day(day_id), **data)
-    return row
+    @blp.arguments(ManualIn)
+    @blp.response(201, AttendanceOut)
+    def post(self, data, day_id):
+        """补录: check a volunteer in or out by hand; the reason goes to the audit trail."""
+        return services.manual_entry(current_user, get_service_day(day_id), **data)
 
 
 @blp.route("/events/<int:day_id>/attendance/approve", methods=["POST"])

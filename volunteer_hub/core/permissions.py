@@ -3,6 +3,7 @@ whole subtree, nothing outside it; a centre admin its centre; merchant staff the
 import enum
 
 from flask_babel import gettext as _
+from flask_babel import lazy_pgettext
 
 from volunteer_hub.core.errors import Forbidden
 
@@ -11,6 +12,17 @@ class Role(enum.StrEnum):
     MANAGER = "manager"  # 站点管理员: manages a node and everything below it
     ADMIN = "admin"  # 中心管理员: on a centre, or on no node for rights over every node
     MERCHANT_STAFF = "merchant_staff"  # 商户店员, bound to a merchant
+
+    @property
+    def label(self):
+        return _LABELS[self]
+
+
+_LABELS = {
+    Role.MANAGER: lazy_pgettext("role", "manager"),
+    Role.ADMIN: lazy_pgettext("role", "centre admin"),
+    Role.MERCHANT_STAFF: lazy_pgettext("role", "merchant staff"),
+}
 
 
 def _grants(user, role: Role):
@@ -41,7 +53,7 @@ def managed_roots(user) -> list:
     return [g.node for g in _grants(user, Role.MANAGER) + _grants(user, Role.ADMIN) if g.node is not None]
 
 
-def can_manage(user, node) -> bool:
+def manages(user, node) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return is_global_admin(user) or any(node.is_within(root) for root in managed_roots(user))
@@ -49,7 +61,7 @@ def can_manage(user, node) -> bool:
 
 def manages_in(user, node) -> bool:
     """Manages ``node``, or a subtree somewhere below it (a station manager under a centre)."""
-    return can_manage(user, node) or any(root.is_within(node) for root in managed_roots(user))
+    return manages(user, node) or any(root.is_within(node) for root in managed_roots(user))
 
 
 def is_manager(user) -> bool:
@@ -67,5 +79,5 @@ def require_centre_admin(user, centre, message: str) -> None:
 
 
 def require_manage(user, node, message: str | None = None) -> None:
-    if not can_manage(user, node):
+    if not manages(user, node):
         raise Forbidden(message or _("You do not manage %(name)s (%(code)s).", name=node.name, code=node.code))

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_month, local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
-from volunteer_hub.core.permissions import can_manage, require_centre_admin
+from volunteer_hub.core.permissions import manages, require_centre_admin
 from volunteer_hub.credits.models import (
     UNITS_PER_CREDIT,
     AccountKind,
@@ -181,7 +181,7 @@ def mint_for_attendance(attendance) -> CreditTransaction | None:
 def _check_adjustment(actor, user, credits, reason: str) -> tuple[int, str]:
     if user.profile is None:
         raise ValidationFailed(_("Only volunteers have wallets."), {"user_id": [_("Only volunteers have wallets.")]})
-    if not can_manage(actor, user.profile.home_station):
+    if not manages(actor, user.profile.home_station):
         raise Forbidden(_("Only managers of %(station)s can adjust this volunteer's credits.",
                           station=user.profile.home_station.name))
     units = to_units(credits)

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import local_date, local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from volunteer_hub.core.permissions import can_manage
+from volunteer_hub.core.permissions import manages
 from volunteer_hub.events.models import ServiceDay, ServiceDayTemplate, SignUp
 from volunteer_hub.events.models import SignUpStatus as S
 from volunteer_hub.extensions import db
@@ -36,7 +36,7 @@ def leads_a_team_of(user, day: ServiceDay) -> bool:
 
 def can_run(user, day: ServiceDay) -> bool:
     """Show the check-in screen and read attendance: managers of the node and the event's team leaders."""
-    return can_manage(user, day.node) or leads_a_team_of(user, day)
+    return manages(user, day.node) or leads_a_team_of(user, day)
 
 
 def require_run(user, day: ServiceDay) -> None:
@@ -45,7 +45,7 @@ def require_run(user, day: ServiceDay) -> None:
 
 
 def _require_node_manager(user, node: Node) -> None:
-    if not can_manage(user, node):
+    if not manages(user, node):
         raise Forbidden(_("Only managers of %(node)s can do this.", node=node.name))
 
 
@@ -109,7 +109,7 @@ def create_service_day(actor, *, node_id: int, title: str, starts_at: datetime, 
     if any(team is None for team in teams):
         raise ValidationFailed(_("The service day is not valid."), {"team_ids": [_("No such team.")]})
     leads_all = bool(teams) and all(t.leader_id == getattr(actor, "id", None) and t.node_id == node.id for t in teams)
-    if not (can_manage(actor, node) or leads_all):
+    if not (manages(actor, node) or leads_all):
         raise Forbidden(_("Only managers of %(node)s or its team leaders can create service days here.",
                           node=node.name))
     data = {"title": title, "starts_at": starts_at, "ends_at": ends_at, "capacity": capacity,

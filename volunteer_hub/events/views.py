@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from volunteer_hub.core.forms import ActionForm, attempt
-from volunteer_hub.core.permissions import can_manage
+from volunteer_hub.core.permissions import manages
 from volunteer_hub.events import services
 from volunteer_hub.events.forms import CancelForm, ServiceDayForm, TemplateForm
 from volunteer_hub.extensions import db
@@ -27,7 +27,7 @@ def show(day_id):
     mine = services.signup_of(day, current_user)
     runs = services.can_run(current_user, day)
     return render_template("events/show.html", day=day, mine=mine, can_run=runs,
-                           can_cancel=can_manage(current_user, day.node) and not day.is_cancelled,
+                           can_cancel=manages(current_user, day.node) and not day.is_cancelled,
                            signups=services.signups(day) if runs else [],
                            position=services.waitlist_position(mine) if mine else None,
                            action_form=ActionForm(), cancel_form=CancelForm())

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from volunteer_hub.core.db import local_date, utcnow
 from volunteer_hub.core.forms import ActionForm, attempt
-from volunteer_hub.core.permissions import can_manage, is_global_admin, managed_roots
+from volunteer_hub.core.permissions import administered_centre_ids, is_global_admin, managed_roots, manages
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes import services as nodes
 from volunteer_hub.nodes.forms import ManagerForm, NodeForm
@@ -28,12 +28,13 @@ def index():
     return render_template("home/index.html", memberships=teams_of(current_user),
                            week_theme=theme_for_week(node, local_date(utcnow())) if node else None,
                            report_centres=sorted({root.centre_id for root in roots}), queue_roots=roots,
+                           administered_centres=administered_centre_ids(current_user),
                            is_global_admin=is_global_admin(current_user))
 
 
 def _managed_node(node_id: int) -> Node:
     node = nodes.get_node(node_id)
-    if not can_manage(current_user, node):
+    if not manages(current_user, node):
         abort(403)
     return node
 

@@ -1,4 +1,5 @@
 """JSON API of residents' requests (点单—派单—接单—评单)."""
+from flask.views import MethodView
 from flask_login import current_user
 
 from volunteer_hub.core.api import Blueprint, auth_required
@@ -19,25 +20,23 @@ from volunteer_hub.nodes.services import get_node
 blp = Blueprint("needs_api", __name__, url_prefix="/api/v1/needs", description="群众点单—派单—接单—评单")
 
 
-@blp.route("", methods=["POST"])
-@auth_required
-@blp.arguments(NeedIn)
-@blp.response(201, NeedOut)
-def submit(data):
-    """点单 (any account; photos go through the page)."""
-    need = services.submit(current_user, **data)
-    return need
+@blp.route("")
+class Needs(MethodView):
+    decorators = [auth_required]
 
+    @blp.arguments(NeedQuery, location="query")
+    @blp.response(200, NeedOut(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """A node's queue (``node``, its managers) or my own requests and my teams'; filter by ``state``."""
+        node = get_node(args["node"]) if "node" in args else None
+        return page_of(services.list_needs(current_user, node, args.get("state")), pagination_parameters)
 
-@blp.route("", methods=["GET"])
-@auth_required
-@blp.arguments(NeedQuery, location="query")
-@blp.response(200, NeedOut(many=True))
-@blp.paginate()
-def listing(args, pagination_parameters):
-    """A node's queue (``node``, its managers) or my own requests and my teams'; filter by ``state``."""
-    node = get_node(args["node"]) if "node" in args else None
-    return page_of(services.list_needs(current_user, node, args.get("state")), pagination_parameters)
+    @blp.arguments(NeedIn)
+    @blp.response(201, NeedOut)
+    def post(self, data):
+        """点单 (any account; photos go through the page)."""
+        return services.submit(current_user, **data)
 
 
 @blp.route("/<int:need_id>", methods=["GET"])
@@ -48,8 +47,7 @@ def show(need_id):
 
 
 def _act(need_id, move, **kwargs):
-    need = move(current_user, services.visible_need(current_user, need_id), **kwargs)
-    return need
+    return move(current_user, services.visible_need(current_user, need_id), **kwargs)
 
 
 @blp.route("/<int:need_id>/dispatch", methods=["POST"])

@@ -14,7 +14,7 @@ from volunteer_hub.core import audit
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.images import EXTENSIONS, image_type
-from volunteer_hub.core.permissions import can_manage, managed_roots
+from volunteer_hub.core.permissions import Role, managed_roots, manages
 from volunteer_hub.core.validators import is_mainland_mobile, normalise_phone
 from volunteer_hub.events import services as events
 from volunteer_hub.extensions import db
@@ -58,13 +58,13 @@ def is_resident(user, need: Need) -> bool:
 
 
 def is_manager_of(user, need: Need) -> bool:
-    return can_manage(user, need.node)
+    return manages(user, need.node)
 
 
 def is_team_side(user, need: Need) -> bool:
     """The team's leader, or a manager of the team's node."""
     team = need.team
-    return team is not None and (team.leader_id == getattr(user, "id", None) or can_manage(user, team.node))
+    return team is not None and (team.leader_id == getattr(user, "id", None) or manages(user, team.node))
 
 
 def visible_need(user, need_id: int) -> Need:
@@ -303,7 +303,7 @@ def cancel(actor, need: Need, reason: str, now: datetime | None = None) -> Need:
 
 def managers_above(node: Node) -> sa.Select:
     """Managers whose subtree holds ``node`` (the node's own, and those above it)."""
-    return sa.select(Grant.user_id).where(Grant.role.in_(["manager", "admin"]),
+    return sa.select(Grant.user_id).where(Grant.role.in_([Role.MANAGER, Role.ADMIN]),
                                           Grant.node_id.in_(node.ancestor_ids)).distinct()
 
 
@@ -343,7 +343,7 @@ def escalate_overdue(now: datetime | None = None) -> dict:
 # --- reading --------------------------------------------------------------------------------------
 
 def require_queue(actor, node: Node) -> None:
-    if not can_manage(actor, node):
+    if not manages(actor, node):
         raise Forbidden(_("Only managers of %(node)s can see its requests.", node=node.name))
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from volunteer_hub.core.db import CreatedAtMixin
 from volunteer_hub.core.errors import register_constraint
+from volunteer_hub.core.permissions import Role
 from volunteer_hub.extensions import db
 
 
@@ -77,6 +78,10 @@ class Grant(CreatedAtMixin, db.Model):
 
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
     node: Mapped["Node | None"] = relationship()  # noqa: F821
+
+    @property
+    def role_label(self):
+        return Role(self.role).label
 
     __table_args__ = (
         sa.CheckConstraint("role IN ('manager', 'admin', 'merchant_staff')", name="role"),

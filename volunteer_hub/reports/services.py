@@ -16,7 +16,7 @@ from volunteer_hub.core.db import (
     week_start,
 )
 from volunteer_hub.core.errors import Forbidden, ValidationFailed
-from volunteer_hub.core.permissions import manages_in
+from volunteer_hub.core.permissions import Role, manages_in
 from volunteer_hub.credits.models import AccountKind, CreditAccount, CreditEntry, CreditTransaction, TransactionKind
 from volunteer_hub.credits.services import existing_account, to_credits
 from volunteer_hub.events.models import ServiceDay
@@ -132,7 +132,7 @@ def report(centre: Node, monday: date) -> dict:
 
 def managers_in(centre: Node) -> sa.Select:
     return (sa.select(Grant.user_id).join(Node, Grant.node_id == Node.id)
-            .where(Grant.role.in_(["manager", "admin"]), in_subtree(centre))
+            .where(Grant.role.in_([Role.MANAGER, Role.ADMIN]), in_subtree(centre))
             .distinct())
 
 

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 
 from volunteer_hub.core import audit
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from volunteer_hub.core.permissions import can_manage, require_manage
+from volunteer_hub.core.permissions import manages, require_manage
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
 from volunteer_hub.nodes.services import get_node, in_subtree
@@ -29,7 +29,7 @@ def get_team(team_id: int) -> Team:
 
 def can_lead(user, team: Team) -> bool:
     """The leader, or a manager of the team's node, runs the team."""
-    return getattr(user, "id", None) == team.leader_id or can_manage(user, team.node)
+    return getattr(user, "id", None) == team.leader_id or manages(user, team.node)
 
 
 def _require_lead(user, team: Team) -> None:

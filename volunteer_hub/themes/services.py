@@ -10,7 +10,7 @@ from volunteer_hub.core import audit
 from volunteer_hub.core.db import local_date, local_midnight, local_tz, utcnow, week_start
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.images import image_type
-from volunteer_hub.core.permissions import can_manage, managed_roots, manages_in, require_manage
+from volunteer_hub.core.permissions import managed_roots, manages, manages_in, require_manage
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node, NodeKind
 from volunteer_hub.nodes.services import get_node, in_subtree
@@ -166,7 +166,7 @@ def create_theme(actor, *, node_id: int, title: str, held_on: date, description:
 
 
 def _refuse_unified(actor, theme: Theme) -> None:
-    if can_manage(actor, theme.node):
+    if manages(actor, theme.node):
         return
     raise Forbidden(_("The theme is unified by %(node)s: only its managers change it. Add a local note for your "
                       "station instead.", node=theme.node.name))
@@ -244,7 +244,7 @@ def list_themes(actor, node: Node, start: date | None = None, end: date | None =
         query = query.where(Theme.held_on >= start)
     if end is not None:
         query = query.where(Theme.held_on <= end)
-    if not can_manage(actor, node):
+    if not manages(actor, node):
         query = query.where(Theme.published_at.is_not(None))
     return query
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from volunteer_hub.core.db import local_date, local_tz, utcnow, week_start
 from volunteer_hub.core.forms import ActionForm, attempt
-from volunteer_hub.core.permissions import can_manage, managed_roots
+from volunteer_hub.core.permissions import managed_roots, manages
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.themes import services
 from volunteer_hub.themes.forms import CopyForm, NoteForm, ThemeForm
@@ -33,7 +33,7 @@ def calendar():
     return render_template("themes/calendar.html", node=node, weeks=weeks, start=start,
                            prev=start - timedelta(weeks=services.PLANNING_WEEKS),
                            next=start + timedelta(weeks=services.PLANNING_WEEKS),
-                           can_plan=can_manage(current_user, node), copy_form=CopyForm(node_id=node.id, start=start),
+                           can_plan=manages(current_user, node), copy_form=CopyForm(node_id=node.id, start=start),
                            roots=managed_roots(current_user))
 
 
@@ -51,7 +51,7 @@ def new():
             abort(403)  # only managers plan themes
         node_id = services.default_node(current_user).id
     node = get_node(node_id)
-    if not can_manage(current_user, node):
+    if not manages(current_user, node):
         abort(403)
     form = ThemeForm()
     if request.method == "GET":
@@ -77,7 +77,7 @@ def show(theme_id):
     note_nodes = [root for root in managed_roots(current_user) if root.is_within(theme.node) and root != theme.node]
     forms = [NoteForm(prefix=f"n{node.id}", node_id=node.id,
                       note=getattr(services.note_for(theme, node), "note", "")) for node in note_nodes]
-    return render_template("themes/show.html", theme=theme, can_edit=can_manage(current_user, theme.node),
+    return render_template("themes/show.html", theme=theme, can_edit=manages(current_user, theme.node),
                            note_forms=list(zip(note_nodes, forms, strict=True)), action_form=ActionForm())
 
 
@@ -85,7 +85,7 @@ def show(theme_id):
 @login_required
 def edit(theme_id):
     theme = services.visible_theme(current_user, theme_id)
-    if not can_manage(current_user, theme.node):
+    if not manages(current_user, theme.node):
         abort(403)
     form = ThemeForm(obj=theme)
     if form.validate_on_submit():
