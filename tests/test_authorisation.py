@@ -71,8 +71,10 @@ class Scene:
             w.s1_manager, node_id=w.s1.id, title="正在进行的服务日", team_ids=[w.team.id], starts_at=opened,
             ends_at=opened + timedelta(hours=3), capacity=10, lat=31.0, lon=120.0, now=opened - timedelta(days=1))
         events.sign_up(w.volunteer, self.running_day, now=opened - timedelta(hours=1))
-        checkin.manual_entry(w.s1_manager, self.past_day, phone=w.volunteer.phone, checked_in_at=past,
-                             checked_out_at=past + timedelta(hours=2), reason="补录")
+        self.attendance = checkin.manual_entry(w.s1_manager, self.past_day, phone=w.volunteer.phone,
+                                               checked_in_at=past, checked_out_at=past + timedelta(hours=2),
+                                               reason="补录")
+        checkin.approve(w.centre_admin, self.past_day, "all")
         self.template = events.create_template(
             w.s1_manager, node_id=w.s1.id, title="每周六服务", weekday=5, start_time=start.time(),
             end_time=(start + timedelta(hours=2)).time(), capacity=20)
@@ -91,6 +93,7 @@ class Scene:
             contact_phone="13600000001", licence_no="91320509MA1AAAA03X")
         self.offer = merchants.create_offer(self.staff, self.shop, title="理发一次", price=2, stock=10)
         credits.adjust(w.centre_admin, w.volunteer, 10, "表彰")
+        self.grant_request = credits.adjust(w.i1_manager, w.volunteer, 60, "年度表彰")  # above 50 a day: waits
         self.voucher = vouchers.create(w.volunteer, self.offer)
         self.need = needs.submit(w.outsider, node_id=w.s1.id, category="environment", description="楼道堆物需要清理",
                                  address="东门小区 1 幢", wished_at=now + timedelta(days=2),
@@ -173,6 +176,14 @@ TABLE = {
     "nodes_api.Nodes POST": (lambda s: "/api/v1/nodes",
                              lambda s: {"name": "新实践点", "kind": "point", "parent_id": s.w.s1.id}, S1_RUNNERS),
     "nodes_api.NodeById GET": (lambda s: f"/api/v1/nodes/{s.w.s1.id}", None, SIGNED_IN),
+    "nodes_api.CentreSettings GET": (lambda s: f"/api/v1/nodes/{s.w.centre.id}/settings", None, ADMIN),
+    "nodes_api.CentreSettings PUT": (lambda s: f"/api/v1/nodes/{s.w.centre.id}/settings",
+                                     lambda s: {"default_credits_per_hour": 2}, ADMIN),
+    "nodes.settings GET": (lambda s: f"/nodes/{s.w.centre.id}/settings", None, ADMIN),
+    "nodes.settings POST": (lambda s: f"/nodes/{s.w.centre.id}/settings", lambda s: {
+        "default_credits_per_hour": 2, "max_credits_per_hour": 10, "back_entry_days": 30, "max_day_hours": 12,
+        "review_entry_hours": 8, "review_grant_credits": 50, "star_1": 100, "star_2": 300, "star_3": 600,
+        "star_4": 1000, "star_5": 1500}, ADMIN),
     "people_api.NodeManagers GET": (lambda s: f"/api/v1/nodes/{s.w.s1.id}/managers", None, S1_RUNNERS),
     "people_api.NodeManagers POST": (lambda s: f"/api/v1/nodes/{s.w.s1.id}/managers",
                                     lambda s: {"user_id": s.w.leader.id}, S1_RUNNERS),
@@ -250,10 +261,16 @@ TABLE = {
         "checked_out_at": s.past_day.ends_at.isoformat(), "reason": "补录"}, S1_RUNNERS),
     "checkin_api.approve POST": (lambda s: f"/api/v1/events/{s.past_day.id}/attendance/approve",
                                  lambda s: {"ids": "all"}, S1_RUNNERS),
+    "checkin_api.reject POST": (lambda s: f"/api/v1/events/{s.past_day.id}/attendance/reject",
+                                lambda s: {"ids": [s.attendance.id], "reason": "不实"}, S1_RUNNERS),
+    "checkin_api.reverse POST": (lambda s: f"/api/v1/events/{s.past_day.id}/attendance/{s.attendance.id}/reverse",
+                                 lambda s: {"reason": "录错"}, S1_RUNNERS),
     "checkin_api.my_hours GET": (lambda s: "/api/v1/me/hours", None, SIGNED_IN),
     "checkin.scan_page GET": (lambda s: f"/c/{s.checkin_token}", None, SIGNED_IN),
     "checkin.scan_page POST": (lambda s: f"/c/{s.checkin_token}", lambda s: {"lat": 31.0, "lon": 120.0},
                                only("volunteer")),
+    "checkin.reverse POST": (lambda s: f"/events/{s.past_day.id}/attendance/{s.attendance.id}/reverse",
+                             lambda s: {"reason": "录错"}, S1_RUNNERS),
     "checkin.screen GET": (lambda s: f"/events/{s.day.id}/screen", None, DAY_RUNNERS),
     "checkin.image GET": (lambda s: f"/events/{s.day.id}/qr.png", None, DAY_RUNNERS),
     "checkin.attendance GET": (lambda s: f"/events/{s.past_day.id}/attendance", None, DAY_RUNNERS),
@@ -269,6 +286,12 @@ TABLE = {
     "credits_api.my_wallet GET": (lambda s: "/api/v1/me/wallet", None, SIGNED_IN),
     "credits_api.adjust POST": (lambda s: "/api/v1/credits/adjustments",
                                 lambda s: {"user_id": s.w.volunteer.id, "credits": 1, "reason": "表彰"}, S1_RUNNERS),
+    "credits_api.grant_requests GET": (lambda s: "/api/v1/credits/grant-requests", None, SIGNED_IN),
+    # The requester (the institute's manager) and the receiver cannot decide; S1's managers can.
+    "credits_api.decide_grant POST": (lambda s: f"/api/v1/credits/grant-requests/{s.grant_request.id}/approve",
+                                      lambda s: {}, S1_RUNNERS),
+    "credits.decide_grant POST": (lambda s: f"/credits/grant-requests/{s.grant_request.id}/approve", lambda s: {},
+                                  S1_RUNNERS),
     "credits_api.CreditPolicy GET": (lambda s: f"/api/v1/centres/{s.w.centre.id}/credit-policy", None, ADMIN),
     "credits_api.CreditPolicy PUT": (lambda s: f"/api/v1/centres/{s.w.centre.id}/credit-policy",
                                      lambda s: {"expiry": "end_of_next_year", "warn_days": 30}, ADMIN),

@@ -110,7 +110,7 @@ def test_manual_entry_approval_and_my_hours(saturday, world, api):
     assert api(world.s2_manager).post(f"/api/v1/events/{saturday.id}/attendance/approve",
                                       json={"ids": "all"}).status_code == 403
     approved = manager.post(f"/api/v1/events/{saturday.id}/attendance/approve", json={"ids": [made.json["id"]]})
-    assert approved.json == {"approved": [made.json["id"]], "count": 1}
+    assert approved.json == {"approved": [made.json["id"]], "count": 1, "awaiting_second_person": []}
     again = manager.post(f"/api/v1/events/{saturday.id}/attendance/approve", json={"ids": "all"})
     assert again.json == {"approved": [], "count": 0}
     hours = api(world.volunteer).get("/api/v1/me/hours").json

@@ -164,5 +164,6 @@ def test_hours_summary_and_star_level(saturday, signed_up, world):
     services.approve(world.s1_manager, saturday, "all")
     summary = services.hours_summary(signed_up, now=saturday.starts_at)
     assert summary == {"total_hours": 2.5, "year_hours": 2.5, "star_level": 0, "next_star_hours": 100}
-    assert [services.star_level(h) for h in (99.5, 100, 299, 300, 600, 1000, 1499, 1500, 5000)] == [
+    national = (100, 300, 600, 1000, 1500)
+    assert [services.star_level(h, national) for h in (99.5, 100, 299, 300, 600, 1000, 1499, 1500, 5000)] == [
         0, 1, 1, 2, 3, 4, 4, 5, 5]

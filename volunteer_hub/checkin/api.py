@@ -13,6 +13,8 @@ from volunteer_hub.checkin.schemas import (
     CheckinOut,
     HoursOut,
     ManualIn,
+    RejectIn,
+    ReversalIn,
 )
 from volunteer_hub.core import limits
 from volunteer_hub.core.api import Blueprint, auth_required
@@ -81,8 +83,29 @@ class DayAttendance(MethodView):
 @blp.response(200, ApproveOut)
 def approve(data, day_id):
     """审核: approve closed attendance; repeating it approves nothing twice."""
-    rows = services.approve(current_user, get_service_day(day_id), data["ids"])
-    return {"approved": sorted(r.id for r in rows), "count": len(rows)}
+    day = get_service_day(day_id)
+    rows = services.approve(current_user, day, data["ids"])
+    return {"approved": sorted(r.id for r in rows), "count": len(rows),
+            "awaiting_second_person": [r.id for r in services.awaiting_second_person(day)]}
+
+
+@blp.route("/events/<int:day_id>/attendance/reject", methods=["POST"])
+@auth_required
+@blp.arguments(RejectIn)
+@blp.response(200, AttendanceOut(many=True))
+def reject(data, day_id):
+    """The second manager turns down rows that wait for them, with a reason."""
+    return services.reject(current_user, get_service_day(day_id), data["ids"], data["reason"])
+
+
+@blp.route("/events/<int:day_id>/attendance/<int:attendance_id>/reverse", methods=["POST"])
+@auth_required
+@blp.arguments(ReversalIn)
+@blp.response(200, AttendanceOut)
+def reverse(data, day_id, attendance_id):
+    """冲正: approved hours found wrong are reversed with their credits; enter the right ones again by hand."""
+    day = get_service_day(day_id)
+    return services.reverse(current_user, day, services.get_attendance(day, attendance_id), data["reason"])
 
 
 @blp.route("/me/hours", methods=["GET"])

@@ -3,6 +3,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from volunteer_hub.core.db import CreatedAtMixin
@@ -17,7 +18,14 @@ class AttendanceStatus(enum.StrEnum):
 
 
 class Attendance(CreatedAtMixin, db.Model):
-    """One volunteer at one service day. The unique key makes a double scan one record."""
+    """One volunteer at one service day. The unique key makes a double scan one record.
+
+    Four eyes (四眼原则): nobody approves their own row; a row above the centre's review threshold
+    needs a first person (the manager who entered it by hand, or a first approver) and a second
+    who approves or rejects it: ``first_approved_by_id`` is that first person. A wrong approved row
+    is never edited: it is reversed (its credits with it) and a new one may be entered, so the
+    history shows both.
+    """
 
     __tablename__ = "attendances"
 
@@ -33,22 +41,50 @@ class Attendance(CreatedAtMixin, db.Model):
     distance_m: Mapped[int | None]
     approved_at: Mapped[datetime | None] = mapped_column(index=True)
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # 补录 by this manager
+    first_approved_at: Mapped[datetime | None]
+    first_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    rejected_at: Mapped[datetime | None]
+    rejected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reversed_at: Mapped[datetime | None]
+    reversed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     service_day: Mapped["ServiceDay"] = relationship()  # noqa: F821
     user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
 
     __table_args__ = (
-        sa.UniqueConstraint("service_day_id", "user_id"),
+        # One standing record per person and day; reversed ones stay beside it as history.
+        sa.Index("uq_attendances_service_day_id_user_id", "service_day_id", "user_id", unique=True,
+                 sqlite_where=sa.text("reversed_at IS NULL"), postgresql_where=sa.text("reversed_at IS NULL")),
         sa.CheckConstraint("status IN ('open', 'closed', 'no_checkout')", name="status"),
         sa.CheckConstraint("checked_out_at IS NULL OR checked_out_at >= checked_in_at", name="out_after_in"),
         sa.CheckConstraint("(status = 'closed') = (checked_out_at IS NOT NULL)", name="closed_has_checkout"),
         sa.CheckConstraint("credited_minutes >= 0", name="minutes_non_negative"),
         sa.CheckConstraint("approved_at IS NULL OR status <> 'open'", name="approve_closed_only"),
+        sa.CheckConstraint("approved_by_id IS NULL OR approved_by_id <> user_id", name="not_own_approval"),
+        sa.CheckConstraint("first_approved_by_id IS NULL OR (first_approved_by_id <> user_id "
+                           "AND first_approved_at IS NOT NULL)", name="first_approval"),
+        sa.CheckConstraint("entered_by_id IS NULL OR entered_by_id <> user_id", name="not_own_entry"),
+        sa.CheckConstraint("approved_by_id IS NULL OR first_approved_by_id IS NULL "
+                           "OR approved_by_id <> first_approved_by_id", name="second_person"),
+        sa.CheckConstraint("rejected_at IS NULL OR approved_at IS NULL", name="rejected_not_approved"),
+        sa.CheckConstraint("reversed_at IS NULL OR (approved_at IS NOT NULL AND reversed_by_id IS NOT NULL)",
+                           name="reverse_approved_only"),
     )
 
     @property
     def hours(self) -> float:
         return self.credited_minutes / 60
+
+    @hybrid_property
+    def counts(self) -> bool:
+        """Approved and not reversed: these hours are the volunteer's."""
+        return self.approved_at is not None and self.reversed_at is None
+
+    @counts.inplace.expression
+    @classmethod
+    def _counts(cls):
+        return sa.and_(cls.approved_at.is_not(None), cls.reversed_at.is_(None))
 
 
 register_constraint("uq_attendances_service_day_id_user_id", "service_day_id")

@@ -30,6 +30,10 @@ class AttendanceOut(ma.Schema):
     walk_in = ma.fields.Boolean()
     anomalies = ma.fields.Function(anomalies, metadata={"description": "no_checkout, too_short, manual, walk_in"})
     approved_at = ma.fields.DateTime(allow_none=True)
+    first_approved_by_id = ma.fields.Integer(allow_none=True,
+                                             metadata={"description": "above the review threshold: the first person"})
+    rejected_at = ma.fields.DateTime(allow_none=True)
+    reversed_at = ma.fields.DateTime(allow_none=True)
 
 
 class CheckinOut(ma.Schema):
@@ -64,6 +68,17 @@ class ApproveIn(ma.Schema):
 class ApproveOut(ma.Schema):
     approved = ma.fields.List(ma.fields.Integer())
     count = ma.fields.Integer()
+    awaiting_second_person = ma.fields.List(ma.fields.Integer(), metadata={
+        "description": "rows above the review threshold that now wait for another manager"})
+
+
+class RejectIn(ma.Schema):
+    ids = ma.fields.List(ma.fields.Integer(strict=True), required=True)
+    reason = ma.fields.String(required=True)
+
+
+class ReversalIn(ma.Schema):
+    reason = ma.fields.String(required=True)
 
 
 class HoursOut(ma.Schema):

@@ -13,16 +13,17 @@ from volunteer_hub.checkin.models import AttendanceStatus as A
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_tz, utcnow, week_start
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from volunteer_hub.core.permissions import require_not_own
 from volunteer_hub.credits import services as credits
 from volunteer_hub.events.models import ServiceDay, SignUp, SignUpStatus
 from volunteer_hub.events.services import get_service_day, require_manage_day
 from volunteer_hub.extensions import db
+from volunteer_hub.nodes.services import DEFAULT_SETTINGS, settings_of
 from volunteer_hub.people.models import User
 from volunteer_hub.people.services import require_by_phone
 
 ROTATION_SECONDS = 30  # a rotating code is accepted for its own step and the one before: at most 60 s
 EARLY_MINUTES = 30  # check-in opens this long before the start
-STAR_THRESHOLDS = (100, 300, 600, 1000, 1500)  # 星级志愿者: approved hours for 1★ … 5★
 
 
 # --- tokens -------------------------------------------------------------------------------
@@ -91,8 +92,23 @@ def grace() -> timedelta:
 # --- scanning -------------------------------------------------------------------------------
 
 def attendance_of(day: ServiceDay, user) -> Attendance | None:
+    """The person's standing record of the day (reversed ones are history)."""
     return db.session.scalar(sa.select(Attendance).where(
-        Attendance.service_day_id == day.id, Attendance.user_id == user.id))
+        Attendance.service_day_id == day.id, Attendance.user_id == user.id, Attendance.reversed_at.is_(None)))
+
+
+def _open_elsewhere(day: ServiceDay, user) -> Attendance | None:
+    return db.session.scalar(sa.select(Attendance).where(
+        Attendance.user_id == user.id, Attendance.status == A.OPEN, Attendance.service_day_id != day.id))
+
+
+def _overlapping(user, start: datetime, end: datetime | None, besides: Attendance | None) -> Attendance | None:
+    """Another standing record of the person whose time meets [start, end]: nobody is credited twice."""
+    later = end or start
+    rows = db.session.scalars(sa.select(Attendance).where(
+        Attendance.user_id == user.id, Attendance.reversed_at.is_(None),
+        Attendance.id != (besides.id if besides else 0), Attendance.checked_in_at < later)).all()
+    return next((row for row in rows if row.status == A.OPEN or row.checked_out_at > start), None)
 
 
 def _check_place(day: ServiceDay, lat, lon) -> int | None:
@@ -142,6 +158,9 @@ def scan(user, token: str, lat: float | None = None, lon: float | None = None,
         walk_in = _may_attend(day, user)
         if now > day.ends_at:
             raise Forbidden(_("The service day has ended; it is too late to check in."), code="outside_window")
+        previous = _open_elsewhere(day, user)
+        if previous is not None:  # one place at a time: checking in here checks out there
+            _check_out(previous, now)
         return _check_in(day, user, now, distance, walk_in)
     if row.status == A.OPEN and now - row.checked_in_at >= timedelta(minutes=day.min_interval_minutes):
         _check_place(day, lat, lon)
@@ -170,10 +189,18 @@ def _check_out(row: Attendance, now: datetime) -> tuple[str, Attendance]:
 
 # --- managers ---------------------------------------------------------------------------------
 
+def _needs_second_person(day: ServiceDay, minutes: int) -> bool:
+    return minutes > settings_of(day.node).review_entry_hours * 60
+
+
 def manual_entry(actor, day: ServiceDay, *, phone: str, checked_in_at: datetime,
-                 checked_out_at: datetime | None = None, reason: str) -> Attendance:
-    """补录: a manager checks a volunteer in or out by hand; the reason is kept in the audit trail."""
+                 checked_out_at: datetime | None = None, reason: str, now: datetime | None = None) -> Attendance:
+    """补录: a manager checks a volunteer in or out by hand; the reason is kept in the audit trail.
+
+    An entry above the centre's review threshold counts as its first approval: a second manager
+    approves or rejects it."""
     require_manage_day(actor, day)
+    now = now or utcnow()
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
     if not reason:
@@ -184,23 +211,38 @@ def manual_entry(actor, day: ServiceDay, *, phone: str, checked_in_at: datetime,
     if not day.starts_at - timedelta(hours=12) <= checked_in_at <= latest or (
             checked_out_at is not None and checked_out_at > latest):
         errors["checked_in_at"] = [_("The times must be around the service day.")]
+    back = settings_of(day.node).back_entry_days
+    if checked_in_at < now - timedelta(days=back):
+        errors["checked_in_at"] = [_("Hours can be entered by hand up to %(days)s days back.", days=back)]
     if errors:
         raise ValidationFailed(_("The manual entry is not valid."), errors)
     user = require_by_phone(phone)
     if user.profile is None:
         raise ValidationFailed(_("The manual entry is not valid."), {"phone": [_("This is not a volunteer.")]})
+    require_not_own(actor, user)
     row = attendance_of(day, user)
     before = _snapshot(row)
     if row is not None and row.approved_at is not None:
-        raise Conflict(_("These hours are already approved; correct them with a credit adjustment instead."))
+        raise Conflict(_("These hours are already approved; reverse them first, then enter them again."),
+                       code="already_approved")
+    other = _overlapping(user, checked_in_at, checked_out_at, row)
+    if other is not None:
+        message = _("%(name)s already has hours at %(title)s in that time; nobody is credited twice.",
+                    name=user.name, title=other.service_day.title)
+        raise ValidationFailed(message, {"checked_in_at": [message]}, code="overlap")
     if row is None:
         row = Attendance(service_day=day, user=user, checked_in_at=checked_in_at)
         db.session.add(row)
-    row.checked_in_at, row.checked_out_at, row.manual = checked_in_at, checked_out_at, True
+    row.checked_in_at, row.checked_out_at, row.manual, row.entered_by_id = \
+        checked_in_at, checked_out_at, True, actor.id
     row.status = A.CLOSED if checked_out_at else A.OPEN
     row.credited_minutes = credited_minutes(day, checked_in_at, checked_out_at) if checked_out_at else 0
+    row.rejected_at = row.rejected_by_id = None
+    large = _needs_second_person(day, row.credited_minutes)
+    row.first_approved_by_id, row.first_approved_at = (actor.id, now) if large else (None, None)
     db.session.flush()
-    audit.record(actor, "attendance.manual", row, reason=reason, before=before, after=_snapshot(row))
+    audit.record(actor, "attendance.manual", row, reason=reason, before=before, after=_snapshot(row),
+                 awaits_second_person=large)
     return row
 
 
@@ -243,41 +285,122 @@ def attendance_list(day: ServiceDay) -> list[Attendance]:
                               .order_by(Attendance.checked_in_at, User.name)).all()
 
 
+def _pending_where(day: ServiceDay) -> list:
+    return [Attendance.service_day_id == day.id, Attendance.approved_at.is_(None), Attendance.status != A.OPEN,
+            Attendance.rejected_at.is_(None), Attendance.reversed_at.is_(None)]
+
+
+def _chosen(day: ServiceDay, actor, ids: list[int] | str) -> list:
+    where = _pending_where(day)
+    if ids == "all":  # everyone's but the approver's own
+        return [*where, Attendance.user_id != actor.id]
+    own = db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
+        Attendance.id.in_(list(ids)), Attendance.service_day_id == day.id, Attendance.user_id == actor.id))
+    if own:
+        require_not_own(actor, actor)  # the approver's own row is among them
+    return [*where, Attendance.id.in_(list(ids))]
+
+
 def approve(actor, day: ServiceDay, ids: list[int] | str, now: datetime | None = None) -> list[Attendance]:
-    """审核: approve closed attendance of this day. Idempotent: returns only the rows approved now."""
+    """审核: approve closed attendance of this day. Idempotent: returns only the rows approved now.
+
+    Rows above the review threshold need two people: the first approval marks them, a second
+    manager's approval makes them count (``awaiting_second_person`` lists them)."""
     require_manage_day(actor, day)
     now = now or utcnow()
-    where = [Attendance.service_day_id == day.id, Attendance.approved_at.is_(None),
-             Attendance.status != A.OPEN]
-    if ids != "all":
-        where.append(Attendance.id.in_(list(ids)))
-    # A conditional UPDATE … RETURNING: two managers at once approve each row once.
+    where = _chosen(day, actor, ids)
+    small = Attendance.credited_minutes <= settings_of(day.node).review_entry_hours * 60
+    seconded = sa.and_(Attendance.first_approved_by_id.is_not(None), Attendance.first_approved_by_id != actor.id)
+    # Conditional UPDATEs … RETURNING: two managers at once approve each row once. Final approvals
+    # go first, so that a row this call marks as first-approved is not also approved by it.
     approved_ids = db.session.scalars(
-        sa.update(Attendance).where(*where).values(approved_at=now, approved_by_id=actor.id)
+        sa.update(Attendance).where(*where, sa.or_(small, seconded)).values(approved_at=now, approved_by_id=actor.id)
         .returning(Attendance.id).execution_options(synchronize_session=False)).all()
-    rows = db.session.scalars(sa.select(Attendance).where(Attendance.id.in_(approved_ids))
+    marked_ids = db.session.scalars(
+        sa.update(Attendance).where(*where, ~small, Attendance.first_approved_by_id.is_(None))
+        .values(first_approved_at=now, first_approved_by_id=actor.id)
+        .returning(Attendance.id).execution_options(synchronize_session=False)).all()
+    rows = db.session.scalars(sa.select(Attendance).where(Attendance.id.in_(approved_ids + marked_ids))
                               .execution_options(populate_existing=True)).all()
-    if rows:
+    if approved_ids:
         audit.record(actor, "attendance.approve", day, attendance_ids=sorted(approved_ids))
-    for row in rows:
+    if marked_ids:
+        audit.record(actor, "attendance.first_approval", day, attendance_ids=sorted(marked_ids))
+    approved = [row for row in rows if row.id in approved_ids]
+    for row in approved:
         credits.mint_for_attendance(row)  # in the same transaction: approved hours and their credits land together
-    return rows
+    return approved
+
+
+def awaiting_second_person(day: ServiceDay) -> list[Attendance]:
+    return db.session.scalars(sa.select(Attendance).where(
+        *_pending_where(day), Attendance.first_approved_by_id.is_not(None)).order_by(Attendance.id)).all()
+
+
+def reject(actor, day: ServiceDay, ids: list[int], reason: str, now: datetime | None = None) -> list[Attendance]:
+    """The second person turns down rows awaiting them; the reason goes to the audit trail."""
+    require_manage_day(actor, day)
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("Give the reason for rejecting.")
+        raise ValidationFailed(message, {"reason": [message]})
+    where = [*_chosen(day, actor, ids), Attendance.first_approved_by_id.is_not(None)]
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)
+                         .where(*where, Attendance.first_approved_by_id == actor.id)):
+        raise Forbidden(_("You were the first person on this record; a second manager decides."),
+                        code="second_person_required")
+    rejected_ids = db.session.scalars(
+        sa.update(Attendance).where(*where).values(rejected_at=now or utcnow(), rejected_by_id=actor.id)
+        .returning(Attendance.id).execution_options(synchronize_session=False)).all()
+    if rejected_ids:
+        audit.record(actor, "attendance.reject", day, attendance_ids=sorted(rejected_ids), reason=reason)
+    return db.session.scalars(sa.select(Attendance).where(Attendance.id.in_(rejected_ids))
+                              .execution_options(populate_existing=True)).all()
+
+
+def reverse(actor, day: ServiceDay, row: Attendance, reason: str, now: datetime | None = None) -> Attendance:
+    """冲正: approved hours found wrong are reversed with the credits they minted; nothing is edited.
+    A corrected record may then be entered by hand beside it."""
+    require_manage_day(actor, day)
+    require_not_own(actor, row.user)
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("Give the reason for the reversal.")
+        raise ValidationFailed(message, {"reason": [message]})
+    done = db.session.execute(
+        sa.update(Attendance).where(Attendance.id == row.id, Attendance.counts)
+        .values(reversed_at=now or utcnow(), reversed_by_id=actor.id)
+        .execution_options(synchronize_session=False)).rowcount
+    if not done:
+        raise Conflict(_("Only approved hours that stand can be reversed."), code="not_reversible")
+    db.session.refresh(row)
+    credits.reverse_mint(row, actor, reason)
+    audit.record(actor, "attendance.reverse", row, reason=reason, before=_snapshot(row))
+    return row
 
 
 # --- volunteers' hours ---------------------------------------------------------------------
 
-def star_level(hours: float) -> int:
-    return sum(1 for threshold in STAR_THRESHOLDS if hours >= threshold)
+def _star_thresholds(user) -> tuple[int, ...]:
+    """The thresholds of the volunteer's centre (national defaults for someone without a station)."""
+    profile = user.profile
+    if profile is None:
+        return tuple(DEFAULT_SETTINGS[f"star_{n}"] for n in range(1, 6))
+    return settings_of(profile.home_station).star_thresholds
 
 
-def next_star(hours: float) -> int | None:
-    return next((t for t in STAR_THRESHOLDS if hours < t), None)
+def star_level(hours: float, thresholds: tuple[int, ...]) -> int:
+    return sum(1 for threshold in thresholds if hours >= threshold)
+
+
+def next_star(hours: float, thresholds: tuple[int, ...]) -> int | None:
+    return next((t for t in thresholds if hours < t), None)
 
 
 def approved_attendance(user) -> list[Attendance]:
     return db.session.scalars(
         sa.select(Attendance).join(ServiceDay, Attendance.service_day_id == ServiceDay.id)
-        .where(Attendance.user_id == user.id, Attendance.approved_at.is_not(None))
+        .where(Attendance.user_id == user.id, Attendance.counts)
         .order_by(ServiceDay.starts_at.desc())).all()
 
 
@@ -290,9 +413,9 @@ def hours_summary(user, now: datetime | None = None) -> dict:
         total += row.credited_minutes
         if row.service_day.starts_at >= year_start:
             this_year += row.credited_minutes
-    hours = total / 60
-    return {"total_hours": hours, "year_hours": this_year / 60, "star_level": star_level(hours),
-            "next_star_hours": next_star(hours)}
+    hours, thresholds = total / 60, _star_thresholds(user)
+    return {"total_hours": hours, "year_hours": this_year / 60, "star_level": star_level(hours, thresholds),
+            "next_star_hours": next_star(hours, thresholds)}
 
 
 def weekly_hours(user, weeks: int = 8, now: datetime | None = None) -> tuple[list[str], list[float]]:

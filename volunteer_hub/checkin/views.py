@@ -86,24 +86,50 @@ def image(day_id, kind, fmt):
 @bp.route("/events/<int:day_id>/attendance", methods=["GET", "POST"])
 @login_required
 def attendance(day_id):
-    """Attendance with anomalies highlighted; bulk approval and manual entries for managers."""
+    """Attendance with anomalies highlighted; bulk approval (or, as the second person, rejection)
+    and manual entries for managers."""
     day = get_service_day(day_id)
     require_run(current_user, day)
     action_form, manual_form = ActionForm(), ManualForm()
     if request.method == "POST" and action_form.validate_on_submit():
         ids = "all" if request.form.get("all") else [int(i) for i in request.form.getlist("ids") if i.isdigit()]
-        ok, rows = attempt(lambda: services.approve(current_user, day, ids))
-        if ok:
-            flash(_("%(n)s attendance records approved.", n=len(rows)), "success")
+        if request.form.get("reject"):
+            ok, rows = attempt(lambda: services.reject(current_user, day, [] if ids == "all" else ids,
+                                                       request.form.get("reason", "")))
+            if ok:
+                flash(_("%(n)s attendance records rejected.", n=len(rows)), "success")
+        else:
+            ok, rows = attempt(lambda: services.approve(current_user, day, ids))
+            if ok:
+                flash(_("%(n)s attendance records approved.", n=len(rows)), "success")
+                waiting = len(services.awaiting_second_person(day))
+                if waiting:
+                    flash(_("%(n)s records above the centre's limit wait for a second manager.", n=waiting), "info")
         return redirect(url_for("checkin.attendance", day_id=day.id))
     return _render_attendance(day, action_form, manual_form)
+
+
+@bp.route("/events/<int:day_id>/attendance/<int:attendance_id>/reverse", methods=["POST"])
+@login_required
+def reverse(day_id, attendance_id):
+    """冲正 an approved record with its credits; the record stays, marked, beside any corrected one."""
+    day = get_service_day(day_id)
+    row = services.get_attendance(day, attendance_id)
+    if ActionForm().validate_on_submit():
+        ok, _row = attempt(lambda: services.reverse(current_user, day, row, request.form.get("reason", "")))
+        if ok:
+            flash(_("%(name)s's hours are reversed; enter the right ones by hand if needed.", name=row.user.name),
+                  "success")
+    return redirect(url_for("checkin.attendance", day_id=day.id))
 
 
 def _render_attendance(day, action_form, manual_form, status=200):
     rows = services.attendance_list(day)
     return render_template("checkin/attendance.html", day=day, rows=rows, anomalies=services.anomalies,
                            action_form=action_form, manual_form=manual_form,
-                           pending=sum(1 for r in rows if r.approved_at is None and r.status != "open")), status
+                           pending=sum(1 for r in rows if r.approved_at is None and r.status != "open"
+                                       and r.rejected_at is None),
+                           awaiting=bool(services.awaiting_second_person(day))), status
 
 
 @bp.route("/events/<int:day_id>/attendance/manual", methods=["POST"])

@@ -78,6 +78,17 @@ def require_centre_admin(user, centre, message: str) -> None:
         raise Forbidden(message)
 
 
+class OwnRecord(Forbidden):
+    code = "own_record"
+
+
+def require_not_own(actor, user) -> None:
+    """四眼原则: nobody enters, approves, corrects or grants their own hours or credits."""
+    if actor.id == user.id:
+        raise OwnRecord(_("Nobody approves, enters or corrects their own hours or credits: another manager of "
+                          "this node or of a node above it does."))
+
+
 def require_manage(user, node, message: str | None = None) -> None:
     if not manages(user, node):
         raise Forbidden(message or _("You do not manage %(name)s (%(code)s).", name=node.name, code=node.code))

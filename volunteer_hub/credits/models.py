@@ -114,3 +114,45 @@ class CreditPolicy(db.Model):
 
 
 register_constraint("uq_credit_transactions_key", "key")
+
+
+class GrantState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class GrantRequest(CreatedAtMixin, db.Model):
+    """A manual grant above the centre's review threshold (待复核): posted only when a second manager
+    approves it. Neither the receiver nor the requester can decide it."""
+
+    __tablename__ = "grant_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"), index=True)
+    units: Mapped[int] = mapped_column(sa.BigInteger)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(sa.String(16), default=GrantState.PENDING)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("credit_transactions.id"))
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
+    requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id])  # noqa: F821
+
+    __table_args__ = (
+        sa.CheckConstraint("units > 0", name="units_positive"),
+        sa.CheckConstraint("state IN ('pending', 'approved', 'rejected')", name="state"),
+        sa.CheckConstraint("requested_by_id <> user_id", name="not_own_request"),
+        sa.CheckConstraint("decided_by_id IS NULL OR (decided_by_id <> user_id AND decided_by_id <> requested_by_id)",
+                           name="second_person"),
+        sa.CheckConstraint("(state = 'pending') = (decided_at IS NULL)", name="decided"),
+        sa.CheckConstraint("(state = 'approved') = (transaction_id IS NOT NULL)", name="approved_posted"),
+    )
+
+
+register_constraint("uq_grant_requests_key", "key")

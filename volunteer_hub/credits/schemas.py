@@ -33,6 +33,24 @@ class AdjustmentOut(ma.Schema):
     balance = CreditsField()
 
 
+class GrantRequestOut(ma.Schema):
+    id = ma.fields.Integer()
+    state = ma.fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
+    user_id = ma.fields.Integer()
+    credits = CreditsField(attribute="units")
+    reason = ma.fields.String()
+    requested_by_id = ma.fields.Integer()
+    created_at = ma.fields.DateTime()
+    decided_by_id = ma.fields.Integer(allow_none=True)
+    decided_at = ma.fields.DateTime(allow_none=True)
+    decision_reason = ma.fields.String()
+    transaction_id = ma.fields.Integer(allow_none=True)
+
+
+class DecisionIn(ma.Schema):
+    reason = ma.fields.String(load_default="", metadata={"description": "required to reject"})
+
+
 class PolicyIn(ma.Schema):
     expiry = ma.fields.String(required=True, metadata={"enum": ["none", "end_of_next_year"]})
     warn_days = ma.fields.Integer(strict=True, load_default=30,

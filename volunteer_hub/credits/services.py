@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_month, local_tz, utcnow
-from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
-from volunteer_hub.core.permissions import manages, require_centre_admin
+from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from volunteer_hub.core.permissions import manages, require_centre_admin, require_not_own
 from volunteer_hub.credits.models import (
     UNITS_PER_CREDIT,
     AccountKind,
@@ -21,12 +21,14 @@ from volunteer_hub.credits.models import (
     CreditPolicy,
     CreditTransaction,
     ExpiryRule,
+    GrantRequest,
+    GrantState,
     TransactionKind,
 )
 from volunteer_hub.credits.money import Credits
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
-from volunteer_hub.nodes.services import in_subtree
+from volunteer_hub.nodes.services import in_subtree, settings_of
 from volunteer_hub.notifications.services import notify_users
 from volunteer_hub.people.models import VolunteerProfile
 
@@ -178,12 +180,26 @@ def mint_for_attendance(attendance) -> CreditTransaction | None:
     return transaction
 
 
+def reverse_mint(attendance, actor, reason: str) -> CreditTransaction | None:
+    """冲正: take back exactly what the attendance minted (409 if the volunteer has spent it)."""
+    minted = db.session.scalar(sa.select(CreditEntry.amount).join(CreditTransaction).where(
+        CreditTransaction.key == f"mint:attendance:{attendance.id}", CreditEntry.amount > 0))
+    if not minted:
+        return None
+    transaction, _posted = post(
+        TransactionKind.CLAWBACK, f"reverse:attendance:{attendance.id}",
+        [(wallet(attendance.user), -minted), (issuance_account(attendance.service_day.node.centre_id), minted)],
+        actor=actor, memo=reason, attendance_id=attendance.id)
+    return transaction
+
+
 def _check_adjustment(actor, user, credits, reason: str) -> tuple[int, str]:
     if user.profile is None:
         raise ValidationFailed(_("Only volunteers have wallets."), {"user_id": [_("Only volunteers have wallets.")]})
     if not manages(actor, user.profile.home_station):
         raise Forbidden(_("Only managers of %(station)s can adjust this volunteer's credits.",
                           station=user.profile.home_station.name))
+    require_not_own(actor, user)
     units = to_units(credits)
     errors = {}
     if not 0 < units <= MAX_ADJUSTMENT_CREDITS * UNITS_PER_CREDIT:
@@ -195,21 +211,115 @@ def _check_adjustment(actor, user, credits, reason: str) -> tuple[int, str]:
     return units, reason.strip()
 
 
-def adjust(actor, user, credits, reason: str, *, key: str | None = None) -> CreditTransaction:
-    """手工调整: positive credits grant, negative claw back (never below zero or what is held)."""
+def _granted_today(user, now: datetime) -> int:
+    """Units granted to the volunteer by hand since local midnight, posted or awaiting review: grants
+    split into small ones add up to the same threshold."""
+    midnight = datetime.combine(local_date(now), datetime.min.time(), tzinfo=local_tz()).astimezone(UTC)
+    posted = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(CreditEntry.amount), 0)).join(CreditTransaction)
+        .join(CreditAccount, CreditAccount.id == CreditEntry.account_id)
+        .where(CreditTransaction.kind == TransactionKind.GRANT, CreditAccount.kind == AccountKind.WALLET,
+               CreditAccount.user_id == user.id, CreditTransaction.created_at >= midnight,
+               CreditTransaction.key.not_like("grant:request:%")))
+    waiting = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(GrantRequest.units), 0))
+        .where(GrantRequest.user_id == user.id, GrantRequest.created_at >= midnight,
+               GrantRequest.state != GrantState.REJECTED))
+    return int(posted) + int(waiting)
+
+
+def adjust(actor, user, credits, reason: str, *, key: str | None = None,
+           now: datetime | None = None) -> CreditTransaction | GrantRequest:
+    """手工调整: positive credits grant, negative claw back (never below zero or what is held).
+
+    A grant that takes the day's grants to the volunteer above the centre's threshold waits for a
+    second manager (a GrantRequest); claw-backs take credits away and post at once."""
+    now = now or utcnow()
     credits = Decimal(str(credits))
     units, reason = _check_adjustment(actor, user, abs(credits), reason)
     kind = TransactionKind.GRANT if credits > 0 else TransactionKind.CLAWBACK
+    station = user.profile.home_station
+    if kind == TransactionKind.GRANT and (
+            _granted_today(user, now) + units > settings_of(station).review_grant_credits * UNITS_PER_CREDIT):
+        return _request_grant(actor, user, units, reason, key)
+    return _post_adjustment(actor, user, kind, units, reason, key or f"{kind}:{uuid.uuid4()}")
+
+
+def _post_adjustment(actor, user, kind: TransactionKind, units: int, reason: str, key: str,
+                     **audit_details) -> CreditTransaction:
     issuance = issuance_account(user.profile.home_station.centre_id)
     account = wallet(user)
     before = account.balance
     sign = 1 if kind == TransactionKind.GRANT else -1
-    transaction, posted = post(kind, key or f"{kind}:{uuid.uuid4()}",
-                               [(issuance, -sign * units), (account, sign * units)], actor=actor, memo=reason)
+    transaction, posted = post(kind, key, [(issuance, -sign * units), (account, sign * units)], actor=actor,
+                               memo=reason)
     if posted:
         audit.record(actor, f"credits.{kind}", transaction, user_id=user.id, reason=reason,
-                     before=to_credits(before).number, after=to_credits(account.balance).number)
+                     before=to_credits(before).number, after=to_credits(account.balance).number, **audit_details)
     return transaction
+
+
+def _request_grant(actor, user, units: int, reason: str, key: str | None) -> GrantRequest:
+    if key is not None:
+        existing = db.session.scalar(sa.select(GrantRequest).where(GrantRequest.key == key))
+        if existing is not None:
+            return existing
+    request = GrantRequest(user_id=user.id, centre_id=user.profile.home_station.centre_id, units=units,
+                           reason=reason[:200], key=key, requested_by_id=actor.id)
+    db.session.add(request)
+    db.session.flush()
+    audit.record(actor, "credits.grant_requested", request, user_id=user.id, credits=to_credits(units).number,
+                 reason=reason)
+    return request
+
+
+def get_grant_request(request_id: int) -> GrantRequest:
+    request = db.session.get(GrantRequest, request_id)
+    if request is None:
+        raise NotFound(_("No such grant awaiting review: %(id)s.", id=request_id))
+    return request
+
+
+def decide_grant(actor, request: GrantRequest, *, approve: bool, reason: str = "",
+                 now: datetime | None = None) -> GrantRequest:
+    """The second manager approves (the grant posts) or rejects (with a reason) a grant awaiting review."""
+    user = request.user
+    if user.profile is None or not manages(actor, user.profile.home_station):
+        raise Forbidden(_("Only managers of the volunteer's station can review this grant."))
+    require_not_own(actor, user)
+    if actor.id == request.requested_by_id:
+        raise Forbidden(_("You asked for this grant; a second manager decides."), code="second_person_required")
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        message = _("Give the reason for rejecting.")
+        raise ValidationFailed(message, {"reason": [message]})
+    if request.state != GrantState.PENDING:
+        raise Conflict(_("This grant has already been decided."), code="already_decided")
+    transaction = _post_adjustment(actor, user, TransactionKind.GRANT, request.units, request.reason,
+                                   f"grant:request:{request.id}", requested_by=request.requested_by_id) \
+        if approve else None
+    # Conditional on still pending: of two managers deciding at once one wins, the other's request
+    # (and its idempotent posting) rolls back with the 409.
+    decided = db.session.execute(
+        sa.update(GrantRequest).where(GrantRequest.id == request.id, GrantRequest.state == GrantState.PENDING)
+        .values(state=GrantState.APPROVED if approve else GrantState.REJECTED, decided_by_id=actor.id,
+                decided_at=now or utcnow(), decision_reason=reason[:200],
+                transaction_id=transaction.id if transaction else None)
+        .execution_options(synchronize_session=False)).rowcount
+    if not decided:
+        raise Conflict(_("This grant has already been decided."), code="already_decided")
+    if not approve:
+        audit.record(actor, "credits.grant_rejected", request, user_id=user.id, reason=reason)
+    db.session.refresh(request)
+    return request
+
+
+def grant_requests_for(actor):
+    """Grants awaiting review that the actor may decide: their receivers' stations are managed by the actor."""
+    requests = db.session.scalars(sa.select(GrantRequest).where(GrantRequest.state == GrantState.PENDING)
+                                  .order_by(GrantRequest.id)).all()
+    return [r for r in requests if r.user.profile is not None and manages(actor, r.user.profile.home_station)
+            and actor.id not in (r.user_id, r.requested_by_id)]
 
 
 # --- expiry -------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Pages: manual adjustments (managers) and a centre's credit policy (its admins; the form is on the
 centre's 文明良票 report, reports.credits_report)."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -8,10 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, StringField
 from wtforms.validators import DataRequired
 
-from volunteer_hub.core.forms import attempt
+from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.core.permissions import is_manager
 from volunteer_hub.credits import services
 from volunteer_hub.credits.forms import PolicyForm
+from volunteer_hub.credits.models import GrantRequest
 from volunteer_hub.credits.money import credits_filter
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.people.services import require_by_phone
@@ -34,12 +35,30 @@ def adjust():
         abort(403)
     form = AdjustForm()
     if form.validate_on_submit():
-        ok, _t = attempt(lambda: services.adjust(current_user, require_by_phone(form.phone.data),
-                                                form.credits.data, form.reason.data), form)
+        ok, result = attempt(lambda: services.adjust(current_user, require_by_phone(form.phone.data),
+                                                    form.credits.data, form.reason.data), form)
         if ok:
-            flash(_("The adjustment is recorded."), "success")
+            if isinstance(result, GrantRequest):
+                flash(_("Above the centre's limit for one day: the grant waits for a second manager."), "info")
+            else:
+                flash(_("The adjustment is recorded."), "success")
             return redirect(url_for("credits.adjust"))
-    return render_template("credits/adjust.html", form=form), 422 if form.errors or form.form_errors else 200
+    return render_template("credits/adjust.html", form=form, requests=services.grant_requests_for(current_user),
+                           action_form=ActionForm()), 422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/credits/grant-requests/<int:request_id>/<any(approve, reject):decision>", methods=["POST"])
+@login_required
+def decide_grant(request_id, decision):
+    """The second manager's decision on a grant above the centre's limit."""
+    grant_request = services.get_grant_request(request_id)
+    if ActionForm().validate_on_submit():
+        ok, _r = attempt(lambda: services.decide_grant(current_user, grant_request, approve=decision == "approve",
+                                                      reason=request.form.get("reason", "")))
+        if ok:
+            flash(_("The grant is approved and posted.") if decision == "approve" else _("The grant is rejected."),
+                  "success")
+    return redirect(url_for("credits.adjust"))
 
 
 @bp.route("/centres/<int:centre_id>/credits/policy", methods=["POST"])

@@ -31,7 +31,8 @@ class ServiceDayForm(FlaskForm):
     signup_deadline = LocalDateTimeField(_l("Sign-up deadline (optional)"), validators=[Optional()],
                                          description=_l("Defaults to the start."))
     capacity = IntegerField(_l("Capacity"), validators=[DataRequired()], default=30)
-    credits_per_hour = IntegerField(_l("文明良票 credits per approved hour"), default=1, validators=[Optional()])
+    credits_per_hour = IntegerField(_l("文明良票 credits per approved hour"), validators=[Optional()],
+                                    description=_l("Empty: the centre's usual rate."))
     address = StringField(_l("Address"), validators=[Optional()])
     lat = FloatField(_l("Latitude"), validators=[Optional()])
     lon = FloatField(_l("Longitude"), validators=[Optional()])
@@ -52,7 +53,8 @@ class TemplateForm(FlaskForm):
     start_time = TimeField(_l("From"), validators=[DataRequired()], default=time(8, 30))
     end_time = TimeField(_l("To"), validators=[DataRequired()], default=time(11, 30))
     capacity = IntegerField(_l("Capacity"), validators=[DataRequired()], default=30)
-    credits_per_hour = IntegerField(_l("文明良票 credits per approved hour"), default=1, validators=[Optional()])
+    credits_per_hour = IntegerField(_l("文明良票 credits per approved hour"), validators=[Optional()],
+                                    description=_l("Empty: the centre's usual rate."))
     days_ahead = IntegerField(_l("Create this many days ahead"), default=14, validators=[DataRequired()])
     link_theme = BooleanField(_l("Link each to that week's theme"), default=True)
     address = StringField(_l("Address"), validators=[Optional()])

@@ -15,7 +15,8 @@ class ServiceDayIn(ma.Schema):
     ends_at = ma.fields.AwareDateTime(required=True)
     signup_deadline = ma.fields.AwareDateTime(load_default=None, allow_none=True)
     capacity = ma.fields.Integer(strict=True, required=True)
-    credits_per_hour = ma.fields.Integer(strict=True, load_default=1)
+    credits_per_hour = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
+                                         metadata={"description": "default: the centre's usual rate"})
     granularity_minutes = ma.fields.Integer(strict=True, load_default=30)
     min_interval_minutes = ma.fields.Integer(strict=True, load_default=10)
     allow_walk_ins = ma.fields.Boolean(load_default=False)
@@ -80,7 +81,8 @@ class TemplateIn(ma.Schema):
     lat = ma.fields.Float(load_default=None, allow_none=True)
     lon = ma.fields.Float(load_default=None, allow_none=True)
     checkin_radius_m = ma.fields.Integer(strict=True, load_default=300, allow_none=True)
-    credits_per_hour = ma.fields.Integer(strict=True, load_default=1)
+    credits_per_hour = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
+                                         metadata={"description": "default: the centre's usual rate"})
     link_theme = ma.fields.Boolean(load_default=True, metadata={"description": "link each to that week's theme"})
     days_ahead = ma.fields.Integer(strict=True, load_default=14,
                                    metadata={"description": "how far ahead to create them"})

@@ -13,7 +13,14 @@ from volunteer_hub.events.models import ServiceDay, ServiceDayTemplate, SignUp
 from volunteer_hub.events.models import SignUpStatus as S
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
-from volunteer_hub.nodes.services import get_node, in_any_subtree, in_subtree, location_errors, managed_subtrees
+from volunteer_hub.nodes.services import (
+    get_node,
+    in_any_subtree,
+    in_subtree,
+    location_errors,
+    managed_subtrees,
+    settings_of,
+)
 from volunteer_hub.notifications.services import notify, notify_users
 from volunteer_hub.teams.models import Team
 from volunteer_hub.teams.services import list_teams
@@ -53,8 +60,9 @@ def require_manage_day(user, day: ServiceDay) -> None:
     _require_node_manager(user, day.node)
 
 
-def _validate(data: dict, now: datetime) -> dict:
+def _validate(data: dict, now: datetime, node: Node) -> dict:
     errors: dict[str, list[str]] = {}
+    rules = settings_of(node)
     title = (data.get("title") or "").strip()
     if not title or len(title) > 100:
         errors["title"] = [_("Title is 1-100 characters.")]
@@ -63,12 +71,16 @@ def _validate(data: dict, now: datetime) -> dict:
         errors["ends_at"] = [_("The end must be after the start.")]
     elif ends <= now:
         errors["ends_at"] = [_("The service day must end in the future.")]
+    elif ends - starts > timedelta(hours=rules.max_day_hours):
+        errors["ends_at"] = [_("A service day lasts at most %(hours)s hours here.", hours=rules.max_day_hours)]
+    if starts < now - timedelta(days=rules.back_entry_days):
+        errors["starts_at"] = [_("A service day may start at most %(days)s days back.", days=rules.back_entry_days)]
     if deadline > ends:
         errors["signup_deadline"] = [_("The sign-up deadline must be before the end.")]
     if not 1 <= data["capacity"] <= MAX_CAPACITY:
         errors["capacity"] = [_("Capacity is 1 to %(max)s volunteers.", max=MAX_CAPACITY)]
-    if not 0 <= data["credits_per_hour"] <= 100:
-        errors["credits_per_hour"] = [_("Credits per hour are 0 to 100.")]
+    if not 0 <= data["credits_per_hour"] <= rules.max_credits_per_hour:
+        errors["credits_per_hour"] = [_("Credits per hour are 0 to %(max)s here.", max=rules.max_credits_per_hour)]
     if data["granularity_minutes"] not in (1, 5, 10, 15, 30, 60):
         errors["granularity_minutes"] = [_("Rounding is 1, 5, 10, 15, 30 or 60 minutes.")]
     if not 0 <= data["min_interval_minutes"] <= 240:
@@ -101,8 +113,9 @@ def create_service_day(actor, *, node_id: int, title: str, starts_at: datetime, 
                        capacity: int, team_ids=(), description: str = "", address: str = "",
                        lat: float | None = None, lon: float | None = None,
                        checkin_radius_m: int | None = DEFAULT_RADIUS_M, signup_deadline: datetime | None = None,
-                       credits_per_hour: int = 1, granularity_minutes: int = 30, min_interval_minutes: int = 10,
-                       allow_walk_ins: bool = False, now: datetime | None = None) -> ServiceDay:
+                       credits_per_hour: int | None = None, granularity_minutes: int = 30,
+                       min_interval_minutes: int = 10, allow_walk_ins: bool = False,
+                       now: datetime | None = None) -> ServiceDay:
     """服务日: created by a manager of the node, or by the leader of the teams it is for."""
     node = get_node(node_id)
     teams = [db.session.get(Team, team_id) for team_id in dict.fromkeys(team_ids)]
@@ -112,11 +125,13 @@ def create_service_day(actor, *, node_id: int, title: str, starts_at: datetime, 
     if not (manages(actor, node) or leads_all):
         raise Forbidden(_("Only managers of %(node)s or its team leaders can create service days here.",
                           node=node.name))
+    if credits_per_hour is None:
+        credits_per_hour = settings_of(node).default_credits_per_hour
     data = {"title": title, "starts_at": starts_at, "ends_at": ends_at, "capacity": capacity,
             "signup_deadline": signup_deadline or starts_at, "credits_per_hour": credits_per_hour,
             "granularity_minutes": granularity_minutes, "min_interval_minutes": min_interval_minutes,
             "lat": lat, "lon": lon, "checkin_radius_m": checkin_radius_m}
-    errors = _validate(data, now or utcnow())
+    errors = _validate(data, now or utcnow(), node)
     if any(team.node.centre_id != node.centre_id for team in teams):
         errors["team_ids"] = [_("Teams must belong to the same practice centre.")]
     if errors:
@@ -295,12 +310,14 @@ def _occurrence(template: ServiceDayTemplate, day: date) -> tuple[datetime, date
 def create_template(actor, *, node_id: int, title: str, weekday: int, start_time: time, end_time: time,
                     capacity: int, team_ids=(), description: str = "", address: str = "", lat: float | None = None,
                     lon: float | None = None, checkin_radius_m: int | None = DEFAULT_RADIUS_M,
-                    credits_per_hour: int = 1, link_theme: bool = True, days_ahead: int = 14,
+                    credits_per_hour: int | None = None, link_theme: bool = True, days_ahead: int = 14,
                     starts_on: date | None = None, now: datetime | None = None) -> ServiceDayTemplate:
     """定期服务日, e.g. every Saturday 08:30-11:30 at a station (managers of the node)."""
     now = now or utcnow()
     node = get_node(node_id)
     _require_node_manager(actor, node)
+    if credits_per_hour is None:
+        credits_per_hour = settings_of(node).default_credits_per_hour
     teams = [db.session.get(Team, team_id) for team_id in dict.fromkeys(team_ids)]
     errors = {}
     if any(team is None or team.node.centre_id != node.centre_id for team in teams):
@@ -316,7 +333,7 @@ def create_template(actor, *, node_id: int, title: str, weekday: int, start_time
         {"title": title, "starts_at": sample_start, "ends_at": sample_end, "signup_deadline": sample_start,
          "capacity": capacity, "credits_per_hour": credits_per_hour, "granularity_minutes": 30,
          "min_interval_minutes": 10, "lat": lat, "lon": lon, "checkin_radius_m": checkin_radius_m},
-        sample_start - timedelta(days=1)).items()})
+        sample_start - timedelta(days=1), node).items()})
     if "ends_at" in errors:
         errors["end_time"] = errors.pop("ends_at")
     if errors:

@@ -79,7 +79,7 @@ def new():
             current_user, node_id=form.node_id.data, title=form.title.data, team_ids=form.team_ids.data or [],
             description=form.description.data or "", starts_at=form.starts_at.data, ends_at=form.ends_at.data,
             signup_deadline=form.signup_deadline.data, capacity=form.capacity.data,
-            credits_per_hour=form.credits_per_hour.data if form.credits_per_hour.data is not None else 1,
+            credits_per_hour=form.credits_per_hour.data,
             address=form.address.data or "", lat=form.lat.data, lon=form.lon.data,
             checkin_radius_m=form.checkin_radius_m.data, allow_walk_ins=form.allow_walk_ins.data), form)
         if ok:
@@ -103,8 +103,8 @@ def recurring():
             current_user, node_id=form.node_id.data, title=form.title.data, weekday=form.weekday.data,
             start_time=form.start_time.data, end_time=form.end_time.data, capacity=form.capacity.data,
             team_ids=form.team_ids.data or [], address=form.address.data or "", lat=form.lat.data,
-            lon=form.lon.data, credits_per_hour=form.credits_per_hour.data if form.credits_per_hour.data is not None
-            else 1, link_theme=form.link_theme.data, days_ahead=form.days_ahead.data), form)
+            lon=form.lon.data, credits_per_hour=form.credits_per_hour.data, link_theme=form.link_theme.data,
+            days_ahead=form.days_ahead.data), form)
         if ok:
             flash(_("Saved: the service days are created ahead by the scheduler."), "success")
             return redirect(url_for("events.recurring"))

@@ -5,7 +5,7 @@ from flask_login import current_user
 from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.core.pagination import page_of
 from volunteer_hub.nodes import services
-from volunteer_hub.nodes.schemas import NodeIn, NodeOut, NodeQuery
+from volunteer_hub.nodes.schemas import CentreSettingsIn, CentreSettingsOut, NodeIn, NodeOut, NodeQuery
 
 blp = Blueprint("nodes_api", __name__, url_prefix="/api/v1/nodes", description="实践中心/所/站/点")
 
@@ -36,3 +36,21 @@ class NodeById(MethodView):
     @blp.response(200, NodeOut)
     def get(self, node_id):
         return services.get_node(node_id)
+
+
+@blp.route("/<int:node_id>/settings")
+class CentreSettings(MethodView):
+    decorators = [auth_required]
+
+    @blp.response(200, CentreSettingsOut)
+    def get(self, node_id):
+        """A centre's rules for hours and credits (its administrators)."""
+        centre = services.get_node(node_id)
+        services.require_centre_settings_admin(current_user, centre)
+        return services.settings_of(centre)
+
+    @blp.arguments(CentreSettingsIn)
+    @blp.response(200, CentreSettingsOut)
+    def put(self, data, node_id):
+        """Change the rate, the limits, the review thresholds or the star thresholds (audited)."""
+        return services.update_settings(current_user, services.get_node(node_id), **data)

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, SelectField, StringField
-from wtforms.validators import DataRequired, Optional
+from wtforms import FloatField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 KIND_CHOICES = [("institute", _l("Institute")), ("station", _l("Station")), ("point", _l("Point"))]
 
@@ -18,3 +18,21 @@ class NodeForm(FlaskForm):
 class ManagerForm(FlaskForm):
     phone = StringField(_l("Mobile phone of the new manager"), validators=[DataRequired()],
                         render_kw={"inputmode": "tel"})
+
+
+class CentreSettingsForm(FlaskForm):
+    default_credits_per_hour = IntegerField(_l("文明良票 credits per approved hour, usually"),
+                                            validators=[InputRequired()])
+    max_credits_per_hour = IntegerField(_l("At most, credits per hour"), validators=[InputRequired()])
+    back_entry_days = IntegerField(_l("Service days and manual entries may go back (days)"),
+                                   validators=[InputRequired()])
+    max_day_hours = IntegerField(_l("Longest service day (hours)"), validators=[InputRequired()])
+    review_entry_hours = IntegerField(_l("One attendance above this many hours needs a second approver"),
+                                      validators=[InputRequired()])
+    review_grant_credits = IntegerField(_l("Grants to one volunteer above this many credits a day need a second "
+                                           "approver"), validators=[InputRequired()])
+    star_1 = IntegerField(_l("★ from (hours)"), validators=[InputRequired()])
+    star_2 = IntegerField(_l("★★ from (hours)"), validators=[InputRequired()])
+    star_3 = IntegerField(_l("★★★ from (hours)"), validators=[InputRequired()])
+    star_4 = IntegerField(_l("★★★★ from (hours)"), validators=[InputRequired()])
+    star_5 = IntegerField(_l("★★★★★ from (hours)"), validators=[InputRequired()])

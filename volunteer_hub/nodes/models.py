@@ -1,5 +1,6 @@
 """The practice hierarchy: 新时代文明实践中心 → 实践所 → 实践站 → 实践点."""
 import enum
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -74,3 +75,41 @@ class Node(CreatedAtMixin, db.Model):
 
 
 register_constraint("uq_nodes_code", "code")
+
+
+class CentreSettings(db.Model):
+    """A centre's rules for hours and credits, set by its administrators; no row means the defaults
+    (``nodes.services.DEFAULT_SETTINGS``)."""
+
+    __tablename__ = "centre_settings"
+
+    centre_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"), primary_key=True)
+    default_credits_per_hour: Mapped[int]  # 1 h = 10 文明良票 in Kunshan, 1 in Lianyungang
+    max_credits_per_hour: Mapped[int]
+    back_entry_days: Mapped[int]  # how far back a service day may start or a manual entry go
+    max_day_hours: Mapped[int]  # the longest service day
+    review_entry_hours: Mapped[int]  # one attendance above this needs a second person
+    review_grant_credits: Mapped[int]  # grants to one volunteer above this in a day need a second person
+    star_1: Mapped[int]  # 星级志愿者 thresholds in approved hours
+    star_2: Mapped[int]
+    star_3: Mapped[int]
+    star_4: Mapped[int]
+    star_5: Mapped[int]
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        sa.CheckConstraint("default_credits_per_hour >= 0 AND default_credits_per_hour <= max_credits_per_hour",
+                           name="default_rate"),
+        sa.CheckConstraint("max_credits_per_hour >= 0 AND max_credits_per_hour <= 100", name="max_rate"),
+        sa.CheckConstraint("back_entry_days >= 0 AND back_entry_days <= 366", name="back_entry_days"),
+        sa.CheckConstraint("max_day_hours >= 1 AND max_day_hours <= 24", name="max_day_hours"),
+        sa.CheckConstraint("review_entry_hours >= 1 AND review_entry_hours <= 24", name="review_entry_hours"),
+        sa.CheckConstraint("review_grant_credits >= 1", name="review_grant_credits"),
+        sa.CheckConstraint("0 < star_1 AND star_1 < star_2 AND star_2 < star_3 AND star_3 < star_4 "
+                           "AND star_4 < star_5", name="stars_ascending"),
+    )
+
+    @property
+    def star_thresholds(self) -> tuple[int, ...]:
+        return (self.star_1, self.star_2, self.star_3, self.star_4, self.star_5)

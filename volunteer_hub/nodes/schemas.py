@@ -27,3 +27,24 @@ class NodeOut(ma.Schema):
 class NodeQuery(ma.Schema):
     parent_id = ma.fields.Integer()
     kind = ma.fields.String(validate=ma.validate.OneOf([k.value for k in NodeKind]))
+
+
+class CentreSettingsIn(ma.Schema):
+    """Any subset of the settings; what is left out keeps its value."""
+
+    default_credits_per_hour = ma.fields.Integer(strict=True)
+    max_credits_per_hour = ma.fields.Integer(strict=True)
+    back_entry_days = ma.fields.Integer(strict=True)
+    max_day_hours = ma.fields.Integer(strict=True)
+    review_entry_hours = ma.fields.Integer(strict=True)
+    review_grant_credits = ma.fields.Integer(strict=True)
+    star_1 = ma.fields.Integer(strict=True)
+    star_2 = ma.fields.Integer(strict=True)
+    star_3 = ma.fields.Integer(strict=True)
+    star_4 = ma.fields.Integer(strict=True)
+    star_5 = ma.fields.Integer(strict=True)
+
+
+class CentreSettingsOut(CentreSettingsIn):
+    centre_id = ma.fields.Integer()
+    updated_at = ma.fields.DateTime(allow_none=True)

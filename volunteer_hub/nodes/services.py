@@ -5,11 +5,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from volunteer_hub.core import audit
+from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from volunteer_hub.core.permissions import is_global_admin, managed_roots, require_manage
+from volunteer_hub.core.permissions import is_global_admin, managed_roots, require_centre_admin, require_manage
 from volunteer_hub.core.validators import location_problem
 from volunteer_hub.extensions import db
-from volunteer_hub.nodes.models import Node, NodeKind
+from volunteer_hub.nodes.models import CentreSettings, Node, NodeKind
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 
@@ -122,3 +123,62 @@ def stations_under(root: Node | None = None) -> list[Node]:
     if root is not None:
         query = query.where(in_subtree(root))
     return db.session.scalars(query).all()
+
+
+# --- a centre's rules for hours and credits -------------------------------------------------------
+
+DEFAULT_SETTINGS = {
+    "default_credits_per_hour": 1, "max_credits_per_hour": 10, "back_entry_days": 30, "max_day_hours": 12,
+    "review_entry_hours": 8, "review_grant_credits": 50,
+    # 《志愿服务记录与证明出具办法》: 一星 100 h … 五星 1500 h
+    "star_1": 100, "star_2": 300, "star_3": 600, "star_4": 1000, "star_5": 1500,
+}
+
+
+def settings_of(node: Node) -> CentreSettings:
+    """The settings of the node's centre (the defaults if its admins have set none)."""
+    return db.session.get(CentreSettings, node.centre_id) or CentreSettings(centre_id=node.centre_id,
+                                                                           **DEFAULT_SETTINGS)
+
+
+def require_centre_settings_admin(actor, centre: Node) -> None:
+    require_centre_admin(actor, centre, _("Only the centre's administrators can change its settings."))
+
+
+def _settings_errors(values: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    if not 0 <= values["max_credits_per_hour"] <= 100:
+        errors["max_credits_per_hour"] = [_("At most 0 to 100 credits an hour.")]
+    if not 0 <= values["default_credits_per_hour"] <= values["max_credits_per_hour"]:
+        errors["default_credits_per_hour"] = [_("The usual rate is 0 up to the maximum credits an hour.")]
+    if not 0 <= values["back_entry_days"] <= 366:
+        errors["back_entry_days"] = [_("Back-entry is 0 to 366 days.")]
+    if not 1 <= values["max_day_hours"] <= 24:
+        errors["max_day_hours"] = [_("A service day lasts at most 1 to 24 hours.")]
+    if not 1 <= values["review_entry_hours"] <= 24:
+        errors["review_entry_hours"] = [_("The review threshold for one entry is 1 to 24 hours.")]
+    if not 1 <= values["review_grant_credits"] <= 100_000:
+        errors["review_grant_credits"] = [_("The review threshold for grants is 1 to 100000 credits.")]
+    stars = [values[f"star_{n}"] for n in range(1, 6)]
+    if not 0 < stars[0] or any(a >= b for a, b in zip(stars, stars[1:], strict=False)) or stars[-1] > 100_000:
+        errors["star_1"] = [_("Star thresholds are hours that rise from one star to five.")]
+    return errors
+
+
+def update_settings(actor, centre: Node, **changes) -> CentreSettings:
+    """A centre admin changes the rules; before and after go to the audit trail."""
+    require_centre_settings_admin(actor, centre)
+    current = settings_of(centre)
+    before = {name: getattr(current, name) for name in DEFAULT_SETTINGS}
+    values = {**before, **{name: value for name, value in changes.items() if name in DEFAULT_SETTINGS}}
+    errors = _settings_errors(values)
+    if errors:
+        raise ValidationFailed(_("The settings are not valid."), errors)
+    if db.session.get(CentreSettings, centre.id) is None:
+        db.session.add(current)
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.updated_by_id, current.updated_at = actor.id, utcnow()
+    db.session.flush()
+    audit.record(actor, "centre.settings", centre, before=before, after=values)
+    return current
