@@ -71,10 +71,13 @@ class Scene:
             w.s1_manager, node_id=w.s1.id, title="正在进行的服务日", team_ids=[w.team.id], starts_at=opened,
             ends_at=opened + timedelta(hours=3), capacity=10, lat=31.0, lon=120.0, now=opened - timedelta(days=1))
         events.sign_up(w.volunteer, self.running_day, now=opened - timedelta(hours=1))
-        self.attendance = checkin.manual_entry(w.s1_manager, self.past_day, phone=w.volunteer.phone,
+        # An approved record to reverse (S2's volunteer), approved before the volunteer's is entered.
+        self.attendance = checkin.manual_entry(w.s1_manager, self.past_day, phone=w.s2_volunteer.phone,
                                                checked_in_at=past, checked_out_at=past + timedelta(hours=2),
                                                reason="补录")
         checkin.approve(w.centre_admin, self.past_day, "all")
+        checkin.manual_entry(w.s1_manager, self.past_day, phone=w.volunteer.phone, checked_in_at=past,
+                             checked_out_at=past + timedelta(hours=2), reason="补录")
         self.template = events.create_template(
             w.s1_manager, node_id=w.s1.id, title="每周六服务", weekday=5, start_time=start.time(),
             end_time=(start + timedelta(hours=2)).time(), capacity=20)
@@ -92,6 +95,10 @@ class Scene:
             w.outsider, centre=w.centre, owner=w.outsider, name="待审小店", address="西门路",
             contact_phone="13600000001", licence_no="91320509MA1AAAA03X")
         self.offer = merchants.create_offer(self.staff, self.shop, title="理发一次", price=2, stock=10)
+        self.clerk = people.create_user(name="店员丙", phone="13611110003", password=World.PASSWORD)
+        merchants.answer_invitation(self.clerk, merchants.invite_staff(self.staff, self.shop, self.clerk.phone),
+                                    accept=True)
+        self.invitation = merchants.invite_staff(self.staff, self.shop, w.volunteer.phone)
         credits.adjust(w.centre_admin, w.volunteer, 10, "表彰")
         self.grant_request = credits.adjust(w.i1_manager, w.volunteer, 60, "年度表彰")  # above 50 a day: waits
         self.voucher = vouchers.create(w.volunteer, self.offer)
@@ -142,7 +149,7 @@ def _application(s):
 
 
 def _new_staff(s):
-    return {"name": "新店员", "phone": "13511113333", "password": "Lanterns42"}
+    return {"phone": "13511113333"}
 
 
 def _new_volunteer(s):
@@ -176,11 +183,11 @@ TABLE = {
     "nodes_api.Nodes POST": (lambda s: "/api/v1/nodes",
                              lambda s: {"name": "新实践点", "kind": "point", "parent_id": s.w.s1.id}, S1_RUNNERS),
     "nodes_api.NodeById GET": (lambda s: f"/api/v1/nodes/{s.w.s1.id}", None, SIGNED_IN),
-    "nodes_api.CentreSettings GET": (lambda s: f"/api/v1/nodes/{s.w.centre.id}/settings", None, ADMIN),
-    "nodes_api.CentreSettings PUT": (lambda s: f"/api/v1/nodes/{s.w.centre.id}/settings",
+    "nodes_api.CentreSettings GET": (lambda s: f"/api/v1/centres/{s.w.centre.id}/settings", None, ADMIN),
+    "nodes_api.CentreSettings PUT": (lambda s: f"/api/v1/centres/{s.w.centre.id}/settings",
                                      lambda s: {"default_credits_per_hour": 2}, ADMIN),
-    "nodes.settings GET": (lambda s: f"/nodes/{s.w.centre.id}/settings", None, ADMIN),
-    "nodes.settings POST": (lambda s: f"/nodes/{s.w.centre.id}/settings", lambda s: {
+    "nodes.settings GET": (lambda s: f"/centres/{s.w.centre.id}/settings", None, ADMIN),
+    "nodes.settings POST": (lambda s: f"/centres/{s.w.centre.id}/settings", lambda s: {
         "default_credits_per_hour": 2, "max_credits_per_hour": 10, "back_entry_days": 30, "max_day_hours": 12,
         "review_entry_hours": 8, "review_grant_credits": 50, "star_1": 100, "star_2": 300, "star_3": 600,
         "star_4": 1000, "star_5": 1500}, ADMIN),
@@ -306,7 +313,15 @@ TABLE = {
     "merchants_api.Merchants POST": (lambda s: "/api/v1/merchants", _application, SIGNED_IN),
     "merchants_api.approve POST": (lambda s: f"/api/v1/merchants/{s.pending_shop.id}/approve",
                                    lambda s: {"station_ids": [s.w.s1.id]}, ADMIN),
-    "merchants_api.add_staff POST": (lambda s: f"/api/v1/merchants/{s.shop.id}/staff", _new_staff, SHOP),
+    "merchants_api.Staff GET": (lambda s: f"/api/v1/merchants/{s.shop.id}/staff", None, SHOP),
+    "merchants_api.Staff POST": (lambda s: f"/api/v1/merchants/{s.shop.id}/staff", _new_staff, SHOP),
+    "merchants_api.remove_staff DELETE": (lambda s: f"/api/v1/merchants/{s.shop.id}/staff/{s.clerk.id}", None, SHOP),
+    "merchants_api.suspend POST": (lambda s: f"/api/v1/merchants/{s.shop.id}/suspend", lambda s: {"reason": "投诉"},
+                                   ADMIN),
+    # Invitations belong to the phone they name: the volunteer's, here.
+    "merchants_api.my_invitations GET": (lambda s: "/api/v1/merchants/invitations", None, SIGNED_IN),
+    "merchants_api.answer_invitation POST": (
+        lambda s: f"/api/v1/merchants/invitations/{s.invitation.id}/accept", None, only("volunteer")),
     "merchants_api.Offers GET": (lambda s: f"/api/v1/merchants/{s.shop.id}/offers", None, SIGNED_IN),
     "merchants_api.Offers POST": (lambda s: f"/api/v1/merchants/{s.shop.id}/offers",
                                   lambda s: {"title": "洗头一次", "price": 1}, only("staff")),
@@ -317,6 +332,13 @@ TABLE = {
     "merchants.approve POST": (lambda s: f"/merchants/{s.pending_shop.id}/approve",
                                lambda s: {"station_ids": [s.w.s1.id]}, ADMIN),
     "merchants.add_staff POST": (lambda s: f"/merchants/{s.shop.id}/staff", _new_staff, SHOP),
+    "merchants.remove_staff POST": (lambda s: f"/merchants/{s.shop.id}/staff/{s.clerk.id}/remove", None, SHOP),
+    "merchants.withdraw_invitation POST": (
+        lambda s: f"/merchants/{s.shop.id}/invitations/{s.invitation.id}/withdraw", None, SHOP),
+    "merchants.suspend POST": (lambda s: f"/merchants/{s.shop.id}/suspend", lambda s: {"reason": "投诉"}, ADMIN),
+    "merchants.invitations GET": (lambda s: "/merchants/invitations", None, SIGNED_IN),
+    "merchants.answer_invitation POST": (lambda s: f"/merchants/invitations/{s.invitation.id}/accept", None,
+                                         only("volunteer")),
     "merchants.add_offer POST": (lambda s: f"/merchants/{s.shop.id}/offers",
                                  lambda s: {"title": "洗头一次", "price": "1"}, only("staff")),
     # The offer is for volunteers of S1, the station the merchant is paired with.

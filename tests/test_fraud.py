@@ -232,7 +232,7 @@ def test_checking_in_at_a_new_day_checks_out_of_the_open_one(world, running_day)
 
 
 def test_centre_settings_belong_to_its_admins_and_are_checked(world, api):
-    url = f"/api/v1/nodes/{world.centre.id}/settings"
+    url = f"/api/v1/centres/{world.centre.id}/settings"
     assert api(world.s1_manager).get(url).status_code == 403
     admin = api(world.centre_admin)
     assert admin.get(url).json["max_credits_per_hour"] == 10 and admin.get(url).json["star_5"] == 1500
@@ -245,4 +245,44 @@ def test_centre_settings_belong_to_its_admins_and_are_checked(world, api):
         "starts_at": (utcnow() + timedelta(days=1)).isoformat(), "ends_at": (utcnow() + timedelta(days=1, hours=2))
         .isoformat()})
     assert day.status_code == 201 and day.json["credits_per_hour"] == 10
-    assert api(world.s1_manager).put(f"/api/v1/nodes/{world.s1.id}/settings", json={}).status_code == 403
+    assert api(world.s1_manager).put(f"/api/v1/centres/{world.s1.id}/settings", json={}).status_code == 403
+
+
+def test_a_pending_merchant_cannot_bind_or_create_accounts(world, api):
+    """The second attack: a resident applies as a merchant, then names other people's phones."""
+    resident = api(world.outsider)
+    applied = resident.post("/api/v1/merchants", json={
+        "name": "空壳小店", "address": "西门路", "contact_phone": "13600000001", "licence_no": "91320509MA1FAKE01X",
+        "centre_id": world.centre.id})
+    assert applied.status_code == 201 and applied.json["status"] == "pending"
+    staff_url = f"/api/v1/merchants/{applied.json['id']}/staff"
+    for phone in (world.centre_admin.phone, "13612349999"):
+        answer = resident.post(staff_url, json={"phone": phone})
+        assert answer.status_code == 409 and answer.json["error"]["code"] == "merchant_not_active"
+        assert world.centre_admin.name not in answer.get_data(as_text=True)
+    assert people.find_by_phone("13612349999") is None
+    assert api(world.centre_admin).get("/api/v1/merchants/invitations").json == []
+    # Someone else's pending merchant is not yours to staff either, approved or not.
+    assert api(world.volunteer).post(staff_url, json={"phone": world.volunteer.phone}).status_code == 403
+
+
+def test_an_approved_merchant_binds_nobody_without_their_consent(world, api):
+    owner = people.create_user(name="店主", phone="13612340001", password=world.PASSWORD)
+    db.session.commit()
+    applied = api(owner).post("/api/v1/merchants", json={
+        "name": "东门书屋", "address": "东门路", "contact_phone": "13612340001", "licence_no": "91320509MA1BOOK01X",
+        "centre_id": world.centre.id})
+    api(world.centre_admin).post(f"/api/v1/merchants/{applied.json['id']}/approve", json={"station_ids": [world.s1.id]})
+    staff_url = f"/api/v1/merchants/{applied.json['id']}/staff"
+    registered = api(owner).post(staff_url, json={"phone": world.centre_admin.phone})
+    unregistered = api(owner).post(staff_url, json={"phone": "13612349999"})
+    assert registered.status_code == unregistered.status_code == 201
+    assert registered.json.keys() == unregistered.json.keys() and "name" not in registered.json
+    assert people.find_by_phone("13612349999") is None
+    listed = api(owner).get(staff_url).json
+    assert [p["name"] for p in listed["staff"]] == ["店主"]  # the invited are not named until they accept
+    counter = api(world.centre_admin).get("/api/v1/redemptions/ANYCODE")
+    assert counter.status_code == 404  # not staff anywhere until they accept
+    declined = api(world.centre_admin).post(f"/api/v1/merchants/invitations/{registered.json['id']}/decline")
+    assert declined.status_code == 200 and declined.json["state"] == "declined"
+    assert [p["name"] for p in api(owner).get(staff_url).json["staff"]] == ["店主"]

@@ -47,7 +47,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           negative_data_rejection]
 ROLE_CHECKS = [check for check in CHECKS if check is not negative_data_rejection]
 EXAMPLES = 8
-ROLE_EXAMPLES = 4  # per operation and role
+ROLE_EXAMPLES = 5  # per operation and role
 SCENARIOS, STEPS = 12, 8  # stateful, per role
 COVERAGE = 0.90
 QUIET = settings(deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
@@ -88,12 +88,13 @@ def known_values(s: Scene) -> dict[str, list]:
         "home_station_id": [w.s1.id, w.s2.id], "station": [w.s1.id], "node": [w.s1.id, w.centre.id],
         "centre": [w.centre.id], "centre_id": [w.centre.id], "station_ids": [[w.s1.id], [w.s1.id, w.s3.id]],
         "team_id": [w.team.id], "team_ids": [[w.team.id]], "leader_id": [w.leader.id],
-        "user_id": [w.s2_volunteer.id, s.newcomer.id, w.volunteer.id, w.s1_manager.id, w.outsider.id],
+        "user_id": [w.s2_volunteer.id, s.newcomer.id, w.volunteer.id, w.s1_manager.id, w.outsider.id, s.clerk.id],
         "template_id": [s.template.id], "merchant_id": [s.pending_shop.id, s.shop.id, s.other_shop.id],
         "voucher_id": [s.voucher.id], "code": [s.voucher.code], "offer_id": [s.offer.id],
         "theme_id": [s.theme.id], "need_id": [s.need.id, s.dispatched.id, s.serving.id, s.served.id],
         "ids": ["all", [s.message_id], [s.attendance.id]], "attendance_id": [s.attendance.id],
-        "request_id": [s.grant_request.id], "decision": ["approve", "reject"],
+        "request_id": [s.grant_request.id], "invitation_id": [s.invitation.id], "answer": ["accept", "decline"],
+        "action": ["suspend", "reinstate"], "decision": ["approve", "reject"],
         "default_credits_per_hour": [2], "max_credits_per_hour": [10], "back_entry_days": [30],
         "max_day_hours": [12], "review_entry_hours": [8], "review_grant_credits": [50], "star_1": [100],
         "star_2": [300], "star_3": [600], "star_4": [1000], "star_5": [1500],

@@ -3,10 +3,11 @@ from datetime import timedelta
 import pytest
 
 from volunteer_hub.core.db import utcnow
-from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
+from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import is_staff_of
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services
+from volunteer_hub.people import services as people
 
 APPLICATION = {"name": "东门便民理发店", "address": "东门菜场东侧", "contact_phone": "13612345678",
                "licence_no": "91320509MA1TEST01X"}
@@ -15,8 +16,6 @@ APPLICATION = {"name": "东门便民理发店", "address": "东门菜场东侧",
 @pytest.fixture
 def shop(world):
     """An approved merchant paired with S1 and S2, owned by a merchant account."""
-    from volunteer_hub.people import services as people
-
     owner = people.create_user(name="理发店老板", phone="13612345678", password=world.PASSWORD)
     merchant = services.register_merchant(owner, centre=world.centre, owner=owner, **APPLICATION)
     services.approve(world.centre_admin, merchant, [world.s1.id, world.s2.id])
@@ -51,14 +50,81 @@ def test_application_validation(world, change, field):
     assert field in caught.value.fields
 
 
-def test_staff_accounts(world, shop):
+def test_staff_join_by_accepting_an_invitation(world, shop):
     owner = db.session.get(type(world.volunteer), shop.owner_id)
-    clerk = services.add_staff(owner, shop, name="店员", phone="13612345679", password=world.PASSWORD)
-    assert is_staff_of(clerk, shop)
-    with pytest.raises(Forbidden):
-        services.add_staff(clerk, shop, name="店员2", phone="13612345670", password=world.PASSWORD)
+    invitation = services.invite_staff(owner, shop, world.volunteer.phone)
+    assert not is_staff_of(world.volunteer, shop)  # nothing until the phone's holder says yes
+    assert services.invite_staff(owner, shop, world.volunteer.phone).id == invitation.id  # one open invitation
+    assert [i.id for i in services.invitations_for(world.volunteer)] == [invitation.id]
+    assert services.invitations_for(world.s2_volunteer) == []
+    with pytest.raises(NotFound):
+        services.get_invitation_for(world.s2_volunteer, invitation.id)
+    services.answer_invitation(world.volunteer, invitation, accept=True)
+    assert is_staff_of(world.volunteer, shop)
     with pytest.raises(Conflict):
-        services.add_staff(world.centre_admin, shop, name="店员", phone="13612345679", password=world.PASSWORD)
+        services.answer_invitation(world.volunteer, invitation, accept=False)
+    with pytest.raises(Forbidden):  # staff are not the owner
+        services.invite_staff(world.volunteer, shop, "13612345670")
+
+
+def test_an_unregistered_phone_gets_a_text_and_no_account(world, shop, caplog):
+    owner = db.session.get(type(world.volunteer), shop.owner_id)
+    caplog.set_level("INFO", logger="volunteer_hub.core.sms")
+    invitation = services.invite_staff(owner, shop, "13612345679")
+    # The log masks phone numbers like every log line; the gateway gets the whole number.
+    assert any("136****5679" in r.getMessage() and "东门便民理发店" in r.getMessage() for r in caplog.records)
+    assert people.find_by_phone("13612345679") is None and invitation.state == "pending"
+    newcomer = people.create_user(name="新店员", phone="13612345679", password=world.PASSWORD)
+    assert [i.id for i in services.invitations_for(newcomer)] == [invitation.id]
+
+
+def test_a_declined_or_withdrawn_invitation_grants_nothing(world, shop):
+    owner = db.session.get(type(world.volunteer), shop.owner_id)
+    declined = services.answer_invitation(world.volunteer, services.invite_staff(owner, shop, world.volunteer.phone),
+                                          accept=False)
+    assert declined.state == "declined" and not is_staff_of(world.volunteer, shop)
+    invitation = services.invite_staff(world.centre_admin, shop, world.s2_volunteer.phone)
+    services.withdraw_invitation(owner, shop, invitation.id)
+    with pytest.raises(Conflict):
+        services.answer_invitation(world.s2_volunteer, invitation, accept=True)
+    assert not is_staff_of(world.s2_volunteer, shop)
+
+
+def test_a_pending_or_suspended_merchant_has_no_powers(world, shop):
+    owner = db.session.get(type(world.volunteer), shop.owner_id)
+    pending = services.register_merchant(world.outsider, centre=world.centre, owner=world.outsider,
+                                         **{**APPLICATION, "licence_no": "91320509MA1PEND01X"})
+    with pytest.raises(Conflict) as refused:
+        services.invite_staff(world.outsider, pending, world.centre_admin.phone)
+    assert refused.value.code == "merchant_not_active"
+    with pytest.raises(Conflict):
+        services.create_offer(world.outsider, pending, title="理发", price=1)
+    assert services.counter_merchant_ids(world.outsider) == []
+    invitation = services.invite_staff(owner, shop, world.volunteer.phone)
+    with pytest.raises(Forbidden):
+        services.set_suspended(owner, shop, suspended=True, reason="投诉")
+    with pytest.raises(ValidationFailed):
+        services.set_suspended(world.centre_admin, shop, suspended=True)
+    services.set_suspended(world.centre_admin, shop, suspended=True, reason="多次投诉")
+    db.session.refresh(invitation)
+    assert services.counter_merchant_ids(owner) == [] and invitation.state == "withdrawn"
+    with pytest.raises(Conflict):
+        services.create_offer(owner, shop, title="理发", price=1)
+    services.set_suspended(world.centre_admin, shop, suspended=False)
+    assert services.counter_merchant_ids(owner) == [shop.id]
+
+
+def test_staff_are_removed_but_the_owner_stays(world, shop):
+    owner = db.session.get(type(world.volunteer), shop.owner_id)
+    services.answer_invitation(world.volunteer, services.invite_staff(owner, shop, world.volunteer.phone), accept=True)
+    assert {u.id for u in services.staff_of(owner, shop)["staff"]} == {owner.id, world.volunteer.id}
+    with pytest.raises(Conflict):
+        services.remove_staff(world.centre_admin, shop, owner.id)
+    services.remove_staff(world.centre_admin, shop, world.volunteer.id)
+    db.session.expire_all()
+    assert not is_staff_of(world.volunteer, shop)
+    with pytest.raises(NotFound):
+        services.remove_staff(owner, shop, world.volunteer.id)
 
 
 def test_offers_by_own_staff_only(world, shop):

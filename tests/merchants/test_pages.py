@@ -27,9 +27,11 @@ def test_apply_approve_staff_and_offer_pages(world, app):
                            follow_redirects=True)
     assert "借书卡" in text(offer) and "flash-success" in text(offer)
     assert db.session.scalar(sa.select(Offer.price)) == 5
-    staff = applicant.post(f"/merchants/{merchant_id}/staff", data={"name": "店员", "phone": "13612340000",
-                                                                     "password": "Passw0rd!"}, follow_redirects=True)
-    assert "flash-success" in text(staff)
+    staff = applicant.post(f"/merchants/{merchant_id}/staff", data={"phone": world.volunteer.phone},
+                           follow_redirects=True)
+    assert "flash-success" in text(staff) and world.volunteer.name not in text(staff)
+    invited = login(app.test_client(), world.volunteer)
+    assert "东门书屋" in text(invited.get("/merchants/invitations"))
     volunteer = login(app.test_client(), world.volunteer)
     assert "东门书屋" in text(volunteer.get("/merchants"))
     assert volunteer.post(f"/merchants/{merchant_id}/offers", data={"title": "x", "price": "1"}).status_code == 403

@@ -155,3 +155,21 @@ def test_an_unreachable_gateway_is_an_error_not_a_crash(app, world):
     services.notify_users([world.volunteer.id], key="x", kind="theme", title="t", centre_id=world.centre.id)
     assert services.deliver_due()["retrying"] == 1
     assert db.session.scalar(sa.select(WebhookDelivery.last_error))
+
+
+@pytest.mark.app_config(SMS_BACKEND="webhook")
+def test_a_text_for_a_phone_without_an_account_goes_to_the_gateway_signed(app, world, receiver):
+    from volunteer_hub.core import sms
+
+    gateway = receiver()
+    endpoint = services.configure_webhook(world.centre_admin, world.centre, url=gateway.url)
+    sms.send("13612345679", "东门理发店邀请您", key="staff-invitation:1", centre_id=world.centre.id)
+    sms.send("13612345679", "东门理发店邀请您", key="staff-invitation:1", centre_id=world.centre.id)  # once
+    sms.send("13612345679", "无网关的中心", key="other", centre_id=None)  # logged, not sent, no error
+    db.session.commit()
+    assert services.deliver_due()["delivered"] == 1
+    headers, body = gateway.received[0]
+    assert headers[services.SIGNATURE_HEADER] == services.sign(endpoint.secret, headers[services.TIMESTAMP_HEADER],
+                                                               body)
+    sent = json.loads(body)
+    assert sent["event"] == "sms" and sent["recipients"] == [{"user_id": None, "name": "", "phone": "13612345679"}]

@@ -7,7 +7,17 @@ from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.core.errors import ValidationFailed
 from volunteer_hub.core.pagination import page_of
 from volunteer_hub.merchants import services
-from volunteer_hub.merchants.schemas import MerchantIn, MerchantOut, OfferIn, OfferOut, PairingIn, StaffIn, StaffOut
+from volunteer_hub.merchants.schemas import (
+    InvitationOut,
+    MerchantIn,
+    MerchantOut,
+    OfferIn,
+    OfferOut,
+    PairingIn,
+    StaffIn,
+    StaffOut,
+    SuspendIn,
+)
 from volunteer_hub.nodes.services import get_node
 
 blp = Blueprint("merchants_api", __name__, url_prefix="/api/v1/merchants", description="文明商户")
@@ -51,15 +61,56 @@ def approve(data, merchant_id):
     return merchant
 
 
-@blp.route("/<int:merchant_id>/staff", methods=["POST"])
+@blp.route("/<int:merchant_id>/staff")
+class Staff(MethodView):
+    decorators = [auth_required]
+
+    @blp.response(200, StaffOut)
+    def get(self, merchant_id):
+        """Who works at the counter, and open invitations (the owner and centre admins)."""
+        return services.staff_of(current_user, services.get_merchant(merchant_id))
+
+    @blp.arguments(StaffIn)
+    @blp.response(201, InvitationOut)
+    def post(self, data, merchant_id):
+        """店员邀请 (the owner or a centre admin, approved merchants only): the phone's holder accepts or
+        declines; someone without an account is told by text message to register first."""
+        return services.invite_staff(current_user, services.get_merchant(merchant_id), data["phone"])
+
+
+@blp.route("/<int:merchant_id>/staff/<int:user_id>", methods=["DELETE"])
 @auth_required
-@blp.arguments(StaffIn)
-@blp.response(201, StaffOut)
-def add_staff(data, merchant_id):
-    """店员账号 (the centre admin or the merchant's owner)."""
-    merchant = services.get_merchant(merchant_id)
-    user = services.add_staff(current_user, merchant, **data)
-    return {"id": user.id, "name": user.name, "merchant_id": merchant.id}
+@blp.response(204)
+def remove_staff(merchant_id, user_id):
+    """Take a person off the counter (the owner stays)."""
+    services.remove_staff(current_user, services.get_merchant(merchant_id), user_id)
+
+
+@blp.route("/<int:merchant_id>/<any(suspend, reinstate):action>", methods=["POST"])
+@auth_required
+@blp.arguments(SuspendIn)
+@blp.response(200, MerchantOut)
+def suspend(data, merchant_id, action):
+    """A centre admin suspends (``reason`` required) or reinstates the merchant."""
+    return services.set_suspended(current_user, services.get_merchant(merchant_id), suspended=action == "suspend",
+                                  reason=data["reason"])
+
+
+@blp.route("/invitations", methods=["GET"])
+@auth_required
+@blp.response(200, InvitationOut(many=True))
+def my_invitations():
+    """Open invitations to my phone."""
+    return services.invitations_for(current_user)
+
+
+@blp.route("/invitations/<int:invitation_id>/<any(accept, decline):answer>", methods=["POST"])
+@auth_required
+@blp.response(200, InvitationOut)
+def answer_invitation(invitation_id, answer):
+    """Accept (you become staff) or decline an invitation to your phone."""
+    return services.answer_invitation(current_user, services.get_invitation_for(current_user, invitation_id),
+                                      accept=answer == "accept")
 
 
 @blp.route("/<int:merchant_id>/offers")

@@ -17,10 +17,13 @@ class PairingForm(FlaskForm):
 
 
 class StaffForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired()])
-    phone = StringField(_l("Mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel"})
-    password = StringField(_l("Initial password"), validators=[DataRequired()],
-                           description=_l("Used only when the phone has no account yet."))
+    phone = StringField(_l("Mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel"},
+                        description=_l("The holder of this phone accepts or declines the invitation in their inbox; "
+                                       "without an account they are told by text message to register first."))
+
+
+class SuspendForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired()], description=_l("Kept in the audit trail."))
 
 
 class OfferForm(FlaskForm):

@@ -1,4 +1,5 @@
 """文明商户: partner merchants that accept 文明良票 credits, and their offers."""
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -75,3 +76,39 @@ offer_stations = sa.Table(
 
 
 register_constraint("uq_merchants_licence_no", "licence_no")
+
+
+class InvitationState(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # by the owner or a centre admin, or when the merchant is suspended
+
+
+class StaffInvitation(CreatedAtMixin, db.Model):
+    """店员邀请: staff are added by consent. The invitation names a phone; only the account holding that
+    phone accepts or declines it, so nobody is bound to a merchant, or has an account made for them,
+    by someone else."""
+
+    __tablename__ = "staff_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id", ondelete="CASCADE"), index=True)
+    phone: Mapped[str] = mapped_column(sa.String(11), index=True)
+    invited_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(sa.String(16), default=InvitationState.PENDING)
+    expires_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # who accepted or declined
+
+    merchant: Mapped[Merchant] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('pending', 'accepted', 'declined', 'withdrawn')", name="state"),
+        sa.CheckConstraint("(state = 'pending') = (decided_at IS NULL)", name="decided"),
+        sa.CheckConstraint("state NOT IN ('accepted', 'declined') OR user_id IS NOT NULL", name="answered_by"),
+        # One open invitation per phone and merchant.
+        sa.Index("uq_staff_invitations_open", "merchant_id", "phone", unique=True,
+                 sqlite_where=sa.text("state = 'pending'"), postgresql_where=sa.text("state = 'pending'")),
+    )
+register_constraint("uq_staff_invitations_open", "phone")

@@ -1,5 +1,6 @@
 import marshmallow as ma
 
+from volunteer_hub.core.validators import mask_phone
 from volunteer_hub.credits.money import CreditsField
 
 
@@ -30,15 +31,33 @@ class PairingIn(ma.Schema):
 
 
 class StaffIn(ma.Schema):
-    name = ma.fields.String(required=True)
-    phone = ma.fields.String(required=True)
-    password = ma.fields.String(required=True, load_only=True)
+    phone = ma.fields.String(required=True, metadata={"description": "the phone to invite"})
+
+
+class InvitationOut(ma.Schema):
+    """The same whatever the phone: it never says whether, or to whom, the phone belongs."""
+
+    id = ma.fields.Integer()
+    merchant_id = ma.fields.Integer()
+    merchant_name = ma.fields.String(attribute="merchant.name")
+    phone = ma.fields.Function(lambda invitation: mask_phone(invitation.phone))
+    state = ma.fields.String(metadata={"enum": ["pending", "accepted", "declined", "withdrawn"]})
+    expires_at = ma.fields.DateTime()
+
+
+class StaffMemberOut(ma.Schema):
+    user_id = ma.fields.Integer(attribute="id")
+    name = ma.fields.String()
+    phone = ma.fields.Function(lambda user: mask_phone(user.phone))
 
 
 class StaffOut(ma.Schema):
-    user_id = ma.fields.Integer(attribute="id")
-    name = ma.fields.String()
-    merchant_id = ma.fields.Integer()
+    staff = ma.fields.List(ma.fields.Nested(StaffMemberOut))
+    invitations = ma.fields.List(ma.fields.Nested(InvitationOut))
+
+
+class SuspendIn(ma.Schema):
+    reason = ma.fields.String(load_default="", metadata={"description": "required to suspend"})
 
 
 class OfferIn(ma.Schema):

@@ -1,11 +1,11 @@
 """文明商户: application, approval and pairing with stations (结对), staff accounts, offers."""
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from volunteer_hub.core import audit
+from volunteer_hub.core import audit, sms
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import (
@@ -19,8 +19,9 @@ from volunteer_hub.core.permissions import (
 from volunteer_hub.core.validators import is_mainland_mobile, normalise_phone
 from volunteer_hub.credits.services import to_units
 from volunteer_hub.extensions import db
-from volunteer_hub.merchants.models import Merchant, Offer, merchant_stations
+from volunteer_hub.merchants.models import InvitationState, Merchant, Offer, StaffInvitation, merchant_stations
 from volunteer_hub.nodes.models import Node, NodeKind
+from volunteer_hub.notifications.services import notify_users
 from volunteer_hub.people import services as people
 from volunteer_hub.people.models import Grant, User
 
@@ -92,24 +93,175 @@ def _stations_of_centre(centre: Node, station_ids: list[int]) -> list[Node]:
     return stations
 
 
-def _grant_staff(actor, merchant: Merchant, user: User) -> Grant:
+def _grant_staff(actor, merchant: Merchant, user: User, invited_by: int | None = None) -> Grant:
     if is_staff_of(user, merchant):
-        raise Conflict(_("%(name)s already works for this merchant.", name=user.name))
+        raise Conflict(_("You already work for this merchant."), code="already_staff")
     grant = Grant(user=user, role=Role.MERCHANT_STAFF, merchant_id=merchant.id,
-                  granted_by_id=getattr(actor, "id", None))
+                  granted_by_id=invited_by or getattr(actor, "id", None))
     db.session.add(grant)
     db.session.flush()
     audit.record(actor, "grant.merchant_staff", grant, user_id=user.id, merchant_id=merchant.id)
     return grant
 
 
-def add_staff(actor, merchant: Merchant, *, name: str, phone: str, password: str) -> User:
-    """店员账号: by the centre admin or the merchant's owner. An existing account is bound as it is."""
+# --- staff, by invitation --------------------------------------------------------------------------
+
+INVITATION_DAYS = 7
+
+
+def _require_staff_manager(actor, merchant: Merchant) -> None:
     if not (is_centre_admin(actor, merchant.centre) or getattr(actor, "id", None) == merchant.owner_id):
-        raise Forbidden(_("Only the merchant's owner or a centre administrator can add staff."))
-    user = people.find_by_phone(phone) or people.create_user(name=name, phone=phone, password=password)
-    _grant_staff(actor, merchant, user)
-    return user
+        raise Forbidden(_("Only the merchant's owner or a centre administrator can manage its staff."))
+
+
+def _require_active(merchant: Merchant) -> None:
+    """A pending or suspended merchant has no powers: no offers, no staff, no counter."""
+    if merchant.status != "approved":
+        raise Conflict(_("%(name)s is not an approved merchant at present.", name=merchant.name),
+                       code="merchant_not_active")
+
+
+def invite_staff(actor, merchant: Merchant, phone: str, now: datetime | None = None) -> StaffInvitation:
+    """店员邀请: the owner or a centre admin names a phone. The answer is the same whether or not the
+    phone has an account, and never names its holder; that person accepts or declines."""
+    _require_staff_manager(actor, merchant)
+    _require_active(merchant)
+    now = now or utcnow()
+    phone = normalise_phone(phone)
+    if not is_mainland_mobile(phone):
+        message = _("Enter an 11-digit mainland mobile number, e.g. 13812345678.")
+        raise ValidationFailed(message, {"phone": [message]})
+    open_one = db.session.scalar(sa.select(StaffInvitation).where(
+        StaffInvitation.merchant_id == merchant.id, StaffInvitation.phone == phone,
+        StaffInvitation.state == InvitationState.PENDING))
+    if open_one is not None and open_one.expires_at > now:
+        return open_one
+    if open_one is not None:  # expired: withdrawn, and a new one made
+        open_one.state, open_one.decided_at = InvitationState.WITHDRAWN, now
+        db.session.flush()
+    invitation = StaffInvitation(merchant=merchant, phone=phone, invited_by_id=actor.id,
+                                 expires_at=now + timedelta(days=INVITATION_DAYS))
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(actor, "merchant.invite_staff", invitation, merchant_id=merchant.id)
+    user = people.find_by_phone(phone)
+    title = _("%(merchant)s invites you to work at its counter", merchant=merchant.name)
+    if user is not None:
+        notify_users([user.id], key=f"staff-invitation:{invitation.id}", kind="invitation", title=title,
+                     link="/merchants/invitations", centre_id=merchant.centre_id)
+    else:
+        sms.send(phone, _("%(title)s. Register with this phone number, then accept it under 我的邀请.",
+                          title=title), key=f"staff-invitation:{invitation.id}", centre_id=merchant.centre_id)
+    return invitation
+
+
+def invitations_for(user, now: datetime | None = None) -> list[StaffInvitation]:
+    """Open invitations to the user's phone."""
+    return db.session.scalars(sa.select(StaffInvitation).where(
+        StaffInvitation.phone == user.phone, StaffInvitation.state == InvitationState.PENDING,
+        StaffInvitation.expires_at > (now or utcnow())).order_by(StaffInvitation.id)).all()
+
+
+def get_invitation_for(user, invitation_id: int) -> StaffInvitation:
+    """An invitation to the user's own phone (anyone else's is a 404)."""
+    invitation = db.session.get(StaffInvitation, invitation_id)
+    if invitation is None or invitation.phone != user.phone:
+        raise NotFound(_("No such invitation: %(id)s.", id=invitation_id))
+    return invitation
+
+
+def answer_invitation(user, invitation: StaffInvitation, *, accept: bool,
+                      now: datetime | None = None) -> StaffInvitation:
+    """The phone's holder accepts (and becomes staff) or declines; each invitation is answered once."""
+    now = now or utcnow()
+    if invitation.phone != user.phone:
+        raise NotFound(_("No such invitation: %(id)s.", id=invitation.id))
+    if invitation.state == InvitationState.PENDING and invitation.expires_at <= now:
+        raise Conflict(_("This invitation has expired; ask the merchant for a new one."), code="expired")
+    if accept:
+        _require_active(invitation.merchant)
+    answered = db.session.execute(
+        sa.update(StaffInvitation).where(StaffInvitation.id == invitation.id,
+                                         StaffInvitation.state == InvitationState.PENDING)
+        .values(state=InvitationState.ACCEPTED if accept else InvitationState.DECLINED, decided_at=now,
+                user_id=user.id).execution_options(synchronize_session=False)).rowcount
+    if not answered:
+        raise Conflict(_("This invitation is already %(state)s.", state=invitation.state), code="not_open")
+    if accept:
+        _grant_staff(user, invitation.merchant, user, invited_by=invitation.invited_by_id)
+    audit.record(user, "merchant.accept_invitation" if accept else "merchant.decline_invitation", invitation,
+                 merchant_id=invitation.merchant_id)
+    db.session.refresh(invitation)
+    return invitation
+
+
+def staff_of(actor, merchant: Merchant) -> dict:
+    """Who works at the merchant (they agreed to be named here) and the open invitations, phones masked."""
+    _require_staff_manager(actor, merchant)
+    staff = db.session.scalars(sa.select(User).join(Grant, Grant.user_id == User.id).where(
+        Grant.role == Role.MERCHANT_STAFF, Grant.merchant_id == merchant.id).order_by(User.name)).all()
+    invitations = db.session.scalars(sa.select(StaffInvitation).where(
+        StaffInvitation.merchant_id == merchant.id, StaffInvitation.state == InvitationState.PENDING)
+        .order_by(StaffInvitation.id)).all()
+    return {"staff": staff, "invitations": invitations}
+
+
+def remove_staff(actor, merchant: Merchant, user_id: int) -> None:
+    """The owner or a centre admin takes a person off the counter (the owner stays while the merchant does)."""
+    _require_staff_manager(actor, merchant)
+    if user_id == merchant.owner_id:
+        raise Conflict(_("The owner stays on the counter; suspend the merchant instead."), code="owner")
+    removed = db.session.execute(sa.delete(Grant).where(
+        Grant.role == Role.MERCHANT_STAFF, Grant.merchant_id == merchant.id, Grant.user_id == user_id)).rowcount
+    if not removed:
+        raise NotFound(_("This person does not work for %(name)s.", name=merchant.name))
+    audit.record(actor, "merchant.remove_staff", merchant, user_id=user_id)
+
+
+def withdraw_invitation(actor, merchant: Merchant, invitation_id: int, now: datetime | None = None) -> None:
+    _require_staff_manager(actor, merchant)
+    withdrawn = db.session.execute(
+        sa.update(StaffInvitation).where(StaffInvitation.id == invitation_id,
+                                         StaffInvitation.merchant_id == merchant.id,
+                                         StaffInvitation.state == InvitationState.PENDING)
+        .values(state=InvitationState.WITHDRAWN, decided_at=now or utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if not withdrawn:
+        raise NotFound(_("No open invitation %(id)s at %(name)s.", id=invitation_id, name=merchant.name))
+    audit.record(actor, "merchant.withdraw_invitation", merchant, invitation_id=invitation_id)
+
+
+def set_suspended(actor, merchant: Merchant, *, suspended: bool, reason: str = "",
+                  now: datetime | None = None) -> Merchant:
+    """A centre admin suspends an approved merchant (its offers close, its counter stops, its open
+    invitations are withdrawn) or reinstates a suspended one."""
+    if not is_centre_admin(actor, merchant.centre):
+        raise Forbidden(_("Only an administrator of %(centre)s can suspend merchants.", centre=merchant.centre.name))
+    reason = (reason or "").strip()
+    if suspended and not reason:
+        message = _("Give the reason for suspending.")
+        raise ValidationFailed(message, {"reason": [message]})
+    before, after = ("approved", "suspended") if suspended else ("suspended", "approved")
+    changed = db.session.execute(sa.update(Merchant).where(Merchant.id == merchant.id, Merchant.status == before)
+                                 .values(status=after).execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        raise Conflict(_("%(name)s is %(status)s.", name=merchant.name, status=merchant.status), code="not_" + before)
+    if suspended:
+        db.session.execute(sa.update(StaffInvitation).where(StaffInvitation.merchant_id == merchant.id,
+                                                            StaffInvitation.state == InvitationState.PENDING)
+                           .values(state=InvitationState.WITHDRAWN, decided_at=now or utcnow())
+                           .execution_options(synchronize_session=False))
+    audit.record(actor, "merchant.suspend" if suspended else "merchant.reinstate", merchant, reason=reason)
+    db.session.refresh(merchant)
+    return merchant
+
+
+def counter_merchant_ids(user) -> list[int]:
+    """The approved merchants whose counter this user staffs: a suspended merchant's staff confirm nothing."""
+    ids = staffed_merchant_ids(user)
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Merchant.id).where(Merchant.id.in_(ids), Merchant.status == "approved")))
 
 
 def list_merchants(user):

@@ -4,11 +4,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_hub.core.forms import attempt
+from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.core.permissions import is_centre_admin, is_staff_of
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services
-from volunteer_hub.merchants.forms import ApplyForm, OfferForm, PairingForm, StaffForm
+from volunteer_hub.merchants.forms import ApplyForm, OfferForm, PairingForm, StaffForm, SuspendForm
 from volunteer_hub.nodes.models import Node
 from volunteer_hub.nodes.services import get_node, stations_under
 
@@ -46,11 +46,13 @@ def _page(merchant, status=200, **forms):
         abort(404)
     pairing = forms.get("pairing") or PairingForm()
     pairing.station_ids.choices = [(s.id, s.name) for s in stations_under(merchant.centre)]
+    owner = current_user.id == merchant.owner_id
     return render_template(
-        "merchants/show.html", merchant=merchant, admin=admin, staff=staff,
-        owner=current_user.id == merchant.owner_id, offers=services.list_offers(merchant, current_user),
-        pairing=pairing, staff_form=forms.get("staff_form") or StaffForm(),
-        offer_form=forms.get("offer_form") or OfferForm()), status
+        "merchants/show.html", merchant=merchant, admin=admin, staff=staff, owner=owner,
+        offers=services.list_offers(merchant, current_user), pairing=pairing,
+        staff_form=forms.get("staff_form") or StaffForm(), offer_form=forms.get("offer_form") or OfferForm(),
+        suspend_form=forms.get("suspend_form") or SuspendForm(), action_form=ActionForm(),
+        people=services.staff_of(current_user, merchant) if admin or owner else None), status
 
 
 @bp.route("/<int:merchant_id>")
@@ -76,15 +78,74 @@ def approve(merchant_id):
 @bp.route("/<int:merchant_id>/staff", methods=["POST"])
 @login_required
 def add_staff(merchant_id):
+    """Invite a phone to the counter; the answer never says whose phone it is."""
     merchant = services.get_merchant(merchant_id)
     form = StaffForm()
     if form.validate_on_submit():
-        ok, user = attempt(lambda: services.add_staff(current_user, merchant, name=form.name.data,
-                                                     phone=form.phone.data, password=form.password.data), form)
+        ok, _invitation = attempt(lambda: services.invite_staff(current_user, merchant, form.phone.data), form)
         if ok:
-            flash(_("%(name)s can now use the merchant counter.", name=user.name), "success")
+            flash(_("The invitation is sent. The holder of the phone decides whether to accept it."), "success")
             return redirect(url_for("merchants.show", merchant_id=merchant.id))
     return _page(merchant, 422, staff_form=form)
+
+
+@bp.route("/<int:merchant_id>/staff/<int:user_id>/remove", methods=["POST"])
+@login_required
+def remove_staff(merchant_id, user_id):
+    merchant = services.get_merchant(merchant_id)
+    if ActionForm().validate_on_submit():
+        ok, _r = attempt(lambda: services.remove_staff(current_user, merchant, user_id))
+        if ok:
+            flash(_("Removed from the counter."), "success")
+    return redirect(url_for("merchants.show", merchant_id=merchant.id))
+
+
+@bp.route("/<int:merchant_id>/invitations/<int:invitation_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_invitation(merchant_id, invitation_id):
+    merchant = services.get_merchant(merchant_id)
+    if ActionForm().validate_on_submit():
+        ok, _r = attempt(lambda: services.withdraw_invitation(current_user, merchant, invitation_id))
+        if ok:
+            flash(_("The invitation is withdrawn."), "success")
+    return redirect(url_for("merchants.show", merchant_id=merchant.id))
+
+
+@bp.route("/<int:merchant_id>/<any(suspend, reinstate):action>", methods=["POST"])
+@login_required
+def suspend(merchant_id, action):
+    """A centre admin suspends (with a reason) or reinstates a merchant."""
+    merchant = services.get_merchant(merchant_id)
+    form = SuspendForm() if action == "suspend" else ActionForm()
+    if form.validate_on_submit():
+        ok, _m = attempt(lambda: services.set_suspended(current_user, merchant, suspended=action == "suspend",
+                                                       reason=getattr(form, "reason", None) and form.reason.data),
+                         form)
+        if ok:
+            flash(_("%(name)s is suspended.", name=merchant.name) if action == "suspend"
+                  else _("%(name)s is approved again.", name=merchant.name), "success")
+            return redirect(url_for("merchants.show", merchant_id=merchant.id))
+    return _page(merchant, 422, suspend_form=form if action == "suspend" else None)
+
+
+@bp.route("/invitations", methods=["GET"], endpoint="invitations")
+@login_required
+def my_invitations():
+    """我的邀请: invitations to my phone, to accept or decline."""
+    return render_template("merchants/invitations.html", invitations=services.invitations_for(current_user),
+                           action_form=ActionForm())
+
+
+@bp.route("/invitations/<int:invitation_id>/<any(accept, decline):answer>", methods=["POST"])
+@login_required
+def answer_invitation(invitation_id, answer):
+    invitation = services.get_invitation_for(current_user, invitation_id)
+    if ActionForm().validate_on_submit():
+        ok, _i = attempt(lambda: services.answer_invitation(current_user, invitation, accept=answer == "accept"))
+        if ok:
+            flash(_("You now work at the counter of %(name)s.", name=invitation.merchant.name) if answer == "accept"
+                  else _("The invitation is declined."), "success")
+    return redirect(url_for("merchants.invitations"))
 
 
 @bp.route("/<int:merchant_id>/offers", methods=["POST"])

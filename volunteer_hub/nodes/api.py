@@ -7,10 +7,10 @@ from volunteer_hub.core.pagination import page_of
 from volunteer_hub.nodes import services
 from volunteer_hub.nodes.schemas import CentreSettingsIn, CentreSettingsOut, NodeIn, NodeOut, NodeQuery
 
-blp = Blueprint("nodes_api", __name__, url_prefix="/api/v1/nodes", description="实践中心/所/站/点")
+blp = Blueprint("nodes_api", __name__, url_prefix="/api/v1", description="实践中心/所/站/点")
 
 
-@blp.route("")
+@blp.route("/nodes")
 class Nodes(MethodView):
     decorators = [auth_required]
 
@@ -29,7 +29,7 @@ class Nodes(MethodView):
         return node
 
 
-@blp.route("/<int:node_id>")
+@blp.route("/nodes/<int:node_id>")
 class NodeById(MethodView):
     decorators = [auth_required]
 
@@ -38,19 +38,19 @@ class NodeById(MethodView):
         return services.get_node(node_id)
 
 
-@blp.route("/<int:node_id>/settings")
+@blp.route("/centres/<int:centre_id>/settings")
 class CentreSettings(MethodView):
     decorators = [auth_required]
 
     @blp.response(200, CentreSettingsOut)
-    def get(self, node_id):
+    def get(self, centre_id):
         """A centre's rules for hours and credits (its administrators)."""
-        centre = services.get_node(node_id)
+        centre = services.get_node(centre_id)
         services.require_centre_settings_admin(current_user, centre)
         return services.settings_of(centre)
 
     @blp.arguments(CentreSettingsIn)
     @blp.response(200, CentreSettingsOut)
-    def put(self, data, node_id):
+    def put(self, data, centre_id):
         """Change the rate, the limits, the review thresholds or the star thresholds (audited)."""
-        return services.update_settings(current_user, services.get_node(node_id), **data)
+        return services.update_settings(current_user, services.get_node(centre_id), **data)

@@ -8,10 +8,10 @@ from volunteer_hub.core.forms import attempt
 from volunteer_hub.nodes import services
 from volunteer_hub.nodes.forms import CentreSettingsForm
 
-bp = Blueprint("nodes", __name__, url_prefix="/nodes")
+bp = Blueprint("nodes", __name__)
 
 
-@bp.route("")
+@bp.route("/nodes")
 @login_required
 def tree():
     """The whole subtree of every node the user manages, as an indented tree."""
@@ -21,11 +21,11 @@ def tree():
     return render_template("nodes/tree.html", trees=trees)
 
 
-@bp.route("/<int:node_id>/settings", methods=["GET", "POST"])
+@bp.route("/centres/<int:centre_id>/settings", methods=["GET", "POST"])
 @login_required
-def settings(node_id):
+def settings(centre_id):
     """A centre's rules for hours and credits (its administrators)."""
-    centre = services.get_node(node_id)
+    centre = services.get_node(centre_id)
     services.require_centre_settings_admin(current_user, centre)
     current = services.settings_of(centre)
     form = CentreSettingsForm(obj=current)
@@ -34,6 +34,6 @@ def settings(node_id):
             name: getattr(form, name).data for name in services.DEFAULT_SETTINGS}), form)
         if ok:
             flash(_("The settings are saved."), "success")
-            return redirect(url_for("nodes.settings", node_id=centre.id))
+            return redirect(url_for("nodes.settings", centre_id=centre.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("nodes/settings.html", centre=centre, form=form, current=current), status

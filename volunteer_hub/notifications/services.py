@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from volunteer_hub.core import audit
+from volunteer_hub.core import audit, sms
 from volunteer_hub.core.db import dialect_insert, insert_ignoring_conflicts, utcnow
 from volunteer_hub.core.errors import NotFound, ValidationFailed
 from volunteer_hub.core.permissions import require_centre_admin
@@ -120,9 +120,13 @@ def configure_webhook(actor, centre, *, url: str, active: bool = True, new_secre
     return endpoint
 
 
-def _enqueue(centre_id: int, *, key: str, event: str, message: dict, user_ids: list[int], now: datetime) -> None:
-    endpoint = db.session.scalar(sa.select(WebhookEndpoint).where(
+def _active_endpoint(centre_id: int | None) -> WebhookEndpoint | None:
+    return db.session.scalar(sa.select(WebhookEndpoint).where(
         WebhookEndpoint.centre_id == centre_id, WebhookEndpoint.active.is_(True)))
+
+
+def _enqueue(centre_id: int, *, key: str, event: str, message: dict, user_ids: list[int], now: datetime) -> None:
+    endpoint = _active_endpoint(centre_id)
     if endpoint is None:
         return
     people = db.session.execute(sa.select(User.id, User.name, User.phone).where(User.id.in_(user_ids))
@@ -135,6 +139,24 @@ def _enqueue(centre_id: int, *, key: str, event: str, message: dict, user_ids: l
             "endpoint_id": endpoint.id, "key": f"{key}:{chunk[0][0]}", "event": event, "payload": payload,
             "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": now, "last_error": "",
             "created_at": now}))
+
+
+def text_to_phone(phone: str, text: str, *, key: str, centre_id: int | None = None) -> None:
+    """SMS_BACKEND=webhook: a text for a phone that may have no account goes to the centre's gateway
+    as an ``sms`` event with one recipient. Without a gateway it is logged as not sent."""
+    endpoint = _active_endpoint(centre_id)
+    if endpoint is None:
+        log.warning("SMS to %s (%s) not sent: centre %s has no active webhook", phone, key, centre_id)
+        return
+    payload = {"event": "sms", "key": key, "title": text, "body": "", "link": "",
+               "recipients": [{"user_id": None, "name": "", "phone": phone}]}
+    db.session.execute(insert_ignoring_conflicts(WebhookDelivery, {
+        "endpoint_id": endpoint.id, "key": key, "event": "sms", "payload": payload,
+        "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": utcnow(), "last_error": "",
+        "created_at": utcnow()}))
+
+
+sms.register_backend("webhook", text_to_phone)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

@@ -11,7 +11,7 @@ from volunteer_hub.core.permissions import staffed_merchant_ids
 from volunteer_hub.credits import services as credits
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants.models import Offer
-from volunteer_hub.merchants.services import get_merchant, offer_open_to
+from volunteer_hub.merchants.services import counter_merchant_ids, get_merchant, offer_open_to
 from volunteer_hub.vouchers.models import Voucher, VoucherAttempt
 from volunteer_hub.vouchers.models import VoucherStatus as V
 
@@ -125,8 +125,11 @@ def find_for_counter(staff, code: str, ip: str, now: datetime | None = None) -> 
     now = now or utcnow()
     code = (code or "").strip().upper()[:16]
     _check_rate(staff, ip, now)
-    voucher = db.session.scalar(sa.select(Voucher).where(
-        Voucher.code == code, Voucher.merchant_id.in_(staffed_merchant_ids(staff) or [-1])))
+    counters = counter_merchant_ids(staff)
+    if not counters and staffed_merchant_ids(staff):
+        raise Conflict(_("Your merchant is not approved at present: its counter takes no vouchers."),
+                       code="merchant_not_active")
+    voucher = db.session.scalar(sa.select(Voucher).where(Voucher.code == code, Voucher.merchant_id.in_(counters)))
     if voucher is None:
         _log_attempt(staff, ip, code, False, now)
         raise NotFound(_("No voucher of this merchant has that code."), code="unknown_code")
