@@ -155,5 +155,15 @@ def bulk_volunteers(station, count: int) -> list:
     return users
 
 
+def clerk(owner, shop, name: str, phone: str):
+    """A member of staff of ``shop``, as in life: an account that accepts the owner's invitation."""
+    from volunteer_hub.merchants import services as merchants
+    from volunteer_hub.people import services as people
+
+    user = people.create_user(name=name, phone=phone, password="Bench2026x")
+    merchants.answer_invitation(user, merchants.invite_staff(owner, shop, phone), accept=True)
+    return user
+
+
 def percentile(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]

@@ -21,7 +21,7 @@ import time
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-from benchmarks.harness import Gunicorn, _request, bulk_volunteers, percentile, seeded_app, start_cluster
+from benchmarks.harness import Gunicorn, _request, bulk_volunteers, clerk, percentile, seeded_app, start_cluster
 
 
 def free_port() -> int:
@@ -67,8 +67,8 @@ def seed(database_url: str, volunteers: int, days: int, merchants: int, vouchers
                                            contact_phone=owner.phone, licence_no=f"91320509MA1LOAD{m:02d}X")
             shops.approve(admin, shop, [station.id])
             offer = shops.create_offer(owner, shop, title="理发一次", price=2, stock=vouchers)
-            clerk = shops.add_staff(owner, shop, name=f"店员{m}", phone=f"1390002{m:04d}", password="Bench2026x")
-            tokens = [people.issue_token(owner)[0], people.issue_token(clerk)[0]]
+            member = clerk(owner, shop, name=f"店员{m}", phone=f"1390002{m:04d}")
+            tokens = [people.issue_token(owner)[0], people.issue_token(member)[0]]
             staff_tokens += tokens
             for j, holder in enumerate(holders[m::merchants]):
                 credits.adjust(admin, holder, 2, "压测")

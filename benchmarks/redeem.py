@@ -12,6 +12,7 @@ from benchmarks.checkin import free_port
 from benchmarks.harness import (
     Gunicorn,
     bulk_volunteers,
+    clerk,
     percentile,
     pgbench_insert_tps,
     run_load,
@@ -34,8 +35,7 @@ def seed(database_url: str, vouchers: int) -> tuple[list[str], list[str]]:
                                            contact_phone="13900000001", licence_no="91320509MA1BENCH0X")
         merchants.approve(admin, shop, [station.id])
         offer = merchants.create_offer(owner, shop, title="理发一次", price=5, stock=vouchers)
-        staff = [owner] + [merchants.add_staff(owner, shop, name=f"店员{i}", phone=f"1390000010{i}",
-                                               password="Bench2026x") for i in range(3)]
+        staff = [owner] + [clerk(owner, shop, name=f"店员{i}", phone=f"1390000010{i}") for i in range(3)]
         codes = []
         for user in bulk_volunteers(station, vouchers):
             credits.adjust(admin, user, 5, "压测")

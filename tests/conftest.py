@@ -24,6 +24,7 @@ from volunteer_hub.core.db import utcnow
 from volunteer_hub.events import services as events
 from volunteer_hub.extensions import db as _db
 from volunteer_hub.people import services as people
+from volunteer_hub.people import verification
 
 TEST_CONFIG = {
     "TESTING": True,
@@ -197,6 +198,18 @@ class ApiClient:
             return getattr(self.client, method)(url, json=json, headers=self._headers(), **kwargs)
 
         return call
+
+
+@pytest.fixture
+def phone_code(app):
+    """``phone_code(phone, purpose="register")`` → a fresh code for the phone, as its text would carry it."""
+
+    def issue(phone, purpose="register"):
+        code = verification.request_code(phone, purpose)
+        _db.session.commit()
+        return code
+
+    return issue
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from volunteer_hub.needs import services as needs
 from volunteer_hub.notifications import services as notifications
 from volunteer_hub.notifications.models import Notification
 from volunteer_hub.people import services as people
+from volunteer_hub.people import verification
 from volunteer_hub.teams import services as teams
 from volunteer_hub.themes import services as themes
 from volunteer_hub.vouchers import services as vouchers
@@ -99,6 +100,10 @@ class Scene:
         merchants.answer_invitation(self.clerk, merchants.invite_staff(self.staff, self.shop, self.clerk.phone),
                                     accept=True)
         self.invitation = merchants.invite_staff(self.staff, self.shop, w.volunteer.phone)
+        # Codes live 5 minutes; these are dated an hour ahead so that they last a slow run.
+        ahead = now + timedelta(hours=1)
+        self.register_code = verification.request_code("13512340000", "register", now=ahead)
+        self.reset_code = verification.request_code(w.volunteer.phone, "reset", now=ahead)
         credits.adjust(w.centre_admin, w.volunteer, 10, "表彰")
         self.grant_request = credits.adjust(w.i1_manager, w.volunteer, 60, "年度表彰")  # above 50 a day: waits
         self.voucher = vouchers.create(w.volunteer, self.offer)
@@ -153,7 +158,8 @@ def _new_staff(s):
 
 
 def _new_volunteer(s):
-    return {"name": "新志愿者", "phone": "13512340000", "password": "Lanterns42", "home_station_id": s.w.s1.id}
+    return {"name": "新志愿者", "phone": "13512340000", "code": s.register_code, "password": "Lanterns42",
+            "home_station_id": s.w.s1.id}
 
 
 # "endpoint METHOD": (URL from the scene, body (JSON for /api, form fields for pages), roles let in).
@@ -177,6 +183,15 @@ TABLE = {
     "people.profile POST": (lambda s: "/me", lambda s: {"name": "改个名", "home_station_id": s.w.s1.id}, SIGNED_IN),
     "people.set_language POST": (lambda s: "/lang/en", None, EVERYONE),
     "people.signup GET": (lambda s: "/signup", None, EVERYONE),
+    "people.phone_code POST": (lambda s: "/phone-code",
+                               lambda s: {"sms-phone": "13512340001", "sms-purpose": "register"}, EVERYONE),
+    "people.password_reset GET": (lambda s: "/password-reset", None, EVERYONE),
+    "people.password_reset POST": (lambda s: "/password-reset", lambda s: {
+        "phone": s.w.volunteer.phone, "code": s.reset_code, "password": "Lanterns43"}, EVERYONE),
+    "people_api.phone_code POST": (lambda s: "/api/v1/auth/phone-codes",
+                                   lambda s: {"phone": "13512340001", "purpose": "register"}, EVERYONE),
+    "people_api.password_reset POST": (lambda s: "/api/v1/auth/password-reset", lambda s: {
+        "phone": s.w.volunteer.phone, "code": s.reset_code, "password": "Lanterns43"}, EVERYONE),
     "people.signup POST": (lambda s: "/signup", _new_volunteer, EVERYONE),
     # --- nodes ------------------------------------------------------------------------------------
     "nodes_api.Nodes GET": (lambda s: "/api/v1/nodes", None, SIGNED_IN),

@@ -23,8 +23,9 @@ def count(model, *where):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
-def test_parallel_registrations_with_one_phone_make_one_user(app, world):
-    body = {"name": "抢注", "phone": "13512345678", "password": "Passw0rd!", "home_station_id": world.s1.id}
+def test_parallel_registrations_with_one_phone_make_one_user(app, world, phone_code):
+    body = {"name": "抢注", "phone": "13512345678", "code": phone_code("13512345678"), "password": "Passw0rd!",
+            "home_station_id": world.s1.id}
     statuses = in_parallel(app, lambda c: c.post("/api/v1/volunteers", json=body))
     assert statuses == [201] + [409] * (PARALLEL - 1)
     assert count(User, User.phone == "13512345678") == 1

@@ -23,7 +23,7 @@ def test_home_for_anonymous_and_language_default(world, client):
     assert 'lang="zh-CN"' in text(page) and "注册志愿者" in text(page)
 
 
-def test_signup_shows_inline_errors_then_succeeds(world, client):
+def test_signup_shows_inline_errors_then_succeeds(world, client, phone_code):
     page = client.get("/signup")
     assert world.s1.name in text(page)
     bad = client.post("/signup", data={"name": "新人", "phone": "123", "password": "abc",
@@ -31,7 +31,8 @@ def test_signup_shows_inline_errors_then_succeeds(world, client):
     assert bad.status_code == 422
     body = text(bad)
     assert 'id="phone-error"' in body and 'id="password-error"' in body and 'aria-invalid="true"' in body
-    good = client.post("/signup", data={"name": "新人", "phone": "13512345678", "password": "Passw0rd!",
+    good = client.post("/signup", data={"name": "新人", "phone": "13512345678", "code": phone_code("13512345678"),
+                                        "password": "Passw0rd!",
                                         "home_station_id": world.s1.id, "id_number": "11010519491231002X",
                                         "skills": "急救，摄影"}, follow_redirects=True)
     assert good.status_code == 200 and "新人" in text(good) and 'class="flash flash-success"' in text(good)

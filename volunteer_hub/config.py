@@ -84,6 +84,7 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute; 50 per hour"),
         "RATELIMIT_CHECKIN": env.get("RATELIMIT_CHECKIN", "20 per minute"),
         "RATELIMIT_VOUCHER_CODE": env.get("RATELIMIT_VOUCHER_CODE", "30 per minute"),
+        "RATELIMIT_PHONE_CODE": env.get("RATELIMIT_PHONE_CODE", "5 per minute; 30 per hour"),
         "SMS_BACKEND": env.get("SMS_BACKEND", "log"),  # log, webhook (core/sms.py)
         # Account lock-out: this many wrong passwords in a row lock the account for a while.
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),

@@ -87,8 +87,9 @@ def load_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         merchant = merchants.register_merchant(owner or admin, centre=centre, name=name, address=address, owner=owner,
                                                contact_phone=f"1390000001{i}", licence_no=f"91320509MA1DEMO{i:02d}X")
         merchants.approve(admin, merchant, [s.id for s in paired])
-        if owner is None:
-            merchants.add_staff(admin, merchant, name="江城店员", phone="13900000020", password=PASSWORD)
+        if owner is None:  # staff join by accepting an invitation
+            staff = people.create_user(name="江城店员", phone="13900000020", password=PASSWORD)
+            merchants.answer_invitation(staff, merchants.invite_staff(admin, merchant, staff.phone), accept=True)
         clerk = owner or people.find_by_phone("13900000020")
         merchants.create_offer(clerk, merchant, title=offer, price=price, stock=50, monthly_limit=2)
     _last_saturday(manager, stations[0], volunteers[0:30:4])

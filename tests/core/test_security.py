@@ -135,8 +135,8 @@ def test_logs_mask_phones_and_id_numbers(app, caplog, world):
 
 def test_duplicate_phone_error_is_logged_masked(client, caplog, world):
     caplog.set_level(logging.INFO)
-    client.post("/api/v1/volunteers", json={"name": "重复", "phone": world.volunteer.phone, "password": "Abcdef123x",
-                                            "home_station_id": world.s1.id})
+    client.post("/api/v1/volunteers", json={"name": "重复", "phone": world.volunteer.phone, "code": "123456",
+                                            "password": "Abcdef123x", "home_station_id": world.s1.id})
     assert world.volunteer.phone not in caplog.text
 
 

@@ -1,9 +1,10 @@
 ID = "11010519491231002X"
 
 
-def test_self_registration_returns_a_masked_id(world, client):
+def test_self_registration_returns_a_masked_id(world, client, phone_code):
     response = client.post("/api/v1/volunteers", json={
-        "name": "新志愿者", "phone": "13512345678", "password": "Passw0rd!", "home_station_id": world.s2.id,
+        "name": "新志愿者", "phone": "13512345678", "code": phone_code("13512345678"), "password": "Passw0rd!",
+        "home_station_id": world.s2.id,
         "id_number": ID, "skills": ["急救"]})
     assert response.status_code == 201, response.json
     body = response.json
@@ -14,11 +15,12 @@ def test_self_registration_returns_a_masked_id(world, client):
 
 def test_registration_errors_per_field(world, client):
     response = client.post("/api/v1/volunteers", json={
-        "name": "甲", "phone": "1234", "password": "abc", "home_station_id": world.s1.id})
+        "name": "甲", "phone": "1234", "code": "123456", "password": "abc", "home_station_id": world.s1.id})
     assert response.status_code == 422
     assert set(response.json["error"]["fields"]) == {"phone", "password"}
     response = client.post("/api/v1/volunteers", json={
-        "name": "甲", "phone": "13700000002", "password": "Passw0rd!", "home_station_id": world.s1.id})
+        "name": "甲", "phone": "13700000002", "code": "123456", "password": "Passw0rd!",
+        "home_station_id": world.s1.id})
     assert response.status_code == 409
     assert response.json["error"]["fields"] == {"phone": ["该手机号已注册。"]}
 

@@ -35,3 +35,5 @@ checkin = limiter.shared_limit(_configured("RATELIMIT_CHECKIN"), scope="checkin"
                                methods=["POST"])
 voucher_code = limiter.shared_limit(_configured("RATELIMIT_VOUCHER_CODE"), scope="voucher-code",
                                     key_func=client_or_account)
+# Texting codes costs money and annoys the phone's holder: per address here, per phone in the service.
+phone_code = limiter.shared_limit(_configured("RATELIMIT_PHONE_CODE"), scope="phone-code", methods=["POST"])

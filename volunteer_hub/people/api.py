@@ -8,8 +8,19 @@ from volunteer_hub.core.api import Blueprint, auth_required, bearer_token
 from volunteer_hub.core.errors import ErrorSchema, refusal
 from volunteer_hub.core.permissions import require_manage
 from volunteer_hub.nodes.services import get_node
-from volunteer_hub.people import services
-from volunteer_hub.people.schemas import ManagerIn, ManagerOut, ProfilePatch, TokenIn, TokenOut, UserOut, VolunteerIn
+from volunteer_hub.people import services, verification
+from volunteer_hub.people.schemas import (
+    ManagerIn,
+    ManagerOut,
+    PasswordResetIn,
+    PhoneCodeIn,
+    PhoneCodeOut,
+    ProfilePatch,
+    TokenIn,
+    TokenOut,
+    UserOut,
+    VolunteerIn,
+)
 
 blp = Blueprint("people_api", __name__, url_prefix="/api/v1", description="账号与志愿者")
 
@@ -38,6 +49,29 @@ class Token(MethodView):
             services.revoke_token(raw)
 
 
+@blp.route("/auth/phone-codes", methods=["POST"])
+@blp.doc(security=[])
+@limits.phone_code
+@blp.arguments(PhoneCodeIn)
+@blp.response(202, PhoneCodeOut)
+@blp.alt_response(429, schema=ErrorSchema, description="Too many codes for this phone or from this address")
+def phone_code(data):
+    """A one-time 6-digit code by text message, for ``register`` or ``reset`` (valid 5 minutes, 5 tries).
+    The answer is the same whether or not the phone is registered."""
+    verification.request_code(data["phone"], data["purpose"], limits.client_ip())
+    return {"message": _("If this number can use it, a code is on its way; it is valid for 5 minutes.")}
+
+
+@blp.route("/auth/password-reset", methods=["POST"])
+@blp.doc(security=[])
+@limits.phone_code
+@blp.arguments(PasswordResetIn)
+@blp.response(204)
+def password_reset(data):
+    """找回密码 with the code texted to the phone; every API token of the account ends."""
+    verification.reset_password(**data)
+
+
 @blp.route("/volunteers")
 class Volunteers(MethodView):
     @blp.doc(security=[])
@@ -45,8 +79,7 @@ class Volunteers(MethodView):
     @blp.response(201, UserOut)
     def post(self, data):
         """志愿者注册: self-registration; the ID number comes back masked."""
-        user = services.register_volunteer(**data)
-        return user
+        return verification.register_volunteer(**data)
 
 
 @blp.route("/me")

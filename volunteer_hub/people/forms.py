@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Optional
+from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, Optional
 
 
 class LoginForm(FlaskForm):
@@ -11,10 +11,20 @@ class LoginForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
 
 
+class PhoneCodeForm(FlaskForm):
+    phone = StringField(_l("Mobile phone"), validators=[DataRequired()],
+                        render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    purpose = HiddenField(validators=[AnyOf(["register", "reset"])])
+
+
+CODE = {"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}
+
+
 class SignupForm(FlaskForm):
     name = StringField(_l("Real name"), validators=[DataRequired()], render_kw={"autocomplete": "name"})
     phone = StringField(_l("Mobile phone"), validators=[DataRequired()],
                         render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    code = StringField(_l("Code from the text message"), validators=[Optional()], render_kw=CODE)
     password = PasswordField(_l("Password"), validators=[DataRequired()],
                              description=_l("At least 8 characters, letters and digits."),
                              render_kw={"autocomplete": "new-password"})
@@ -22,6 +32,15 @@ class SignupForm(FlaskForm):
     id_number = StringField(_l("ID card number (optional)"), validators=[Optional()],
                             description=_l("Stored encrypted; only ever shown masked."))
     skills = StringField(_l("Skills (optional)"), validators=[Optional()], description=_l("Separate with commas."))
+
+
+class PasswordResetForm(FlaskForm):
+    phone = StringField(_l("Mobile phone"), validators=[DataRequired()],
+                        render_kw={"inputmode": "tel", "autocomplete": "username"})
+    code = StringField(_l("Code from the text message"), validators=[DataRequired()], render_kw=CODE)
+    password = PasswordField(_l("New password"), validators=[DataRequired()],
+                             description=_l("At least 8 characters, letters and digits."),
+                             render_kw={"autocomplete": "new-password"})
 
 
 class ProfileForm(FlaskForm):

@@ -120,5 +120,29 @@ class ApiToken(CreatedAtMixin, db.Model):
     user: Mapped[User] = relationship()
 
 
+class PhoneCode(CreatedAtMixin, db.Model):
+    """A one-time 6-digit code sent to a phone to prove it is the sender's (注册, 找回密码).
+
+    Only an HMAC of the code is kept. ``attempts`` counts wrong guesses (at most 5); ``used_at``
+    makes a code good once."""
+
+    __tablename__ = "phone_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(11))
+    purpose: Mapped[str] = mapped_column(sa.String(16))
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None]
+    ip: Mapped[str] = mapped_column(sa.String(45), default="")
+
+    __table_args__ = (
+        sa.CheckConstraint("purpose IN ('register', 'reset')", name="purpose"),
+        sa.CheckConstraint("attempts >= 0 AND attempts <= 5", name="attempts"),
+        sa.Index("ix_phone_codes_phone_purpose", "phone", "purpose", "created_at"),
+    )
+
+
 register_constraint("uq_users_phone", "phone")
 register_constraint("uq_volunteer_profiles_id_number_digest", "id_number")

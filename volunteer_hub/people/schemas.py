@@ -35,9 +35,25 @@ class TokenOut(ma.Schema):
     user = ma.fields.Nested(UserOut)
 
 
+class PhoneCodeIn(ma.Schema):
+    phone = ma.fields.String(required=True)
+    purpose = ma.fields.String(required=True, validate=ma.validate.OneOf(["register", "reset"]))
+
+
+class PhoneCodeOut(ma.Schema):
+    message = ma.fields.String()
+
+
+class PasswordResetIn(ma.Schema):
+    phone = ma.fields.String(required=True)
+    code = ma.fields.String(required=True)
+    password = ma.fields.String(required=True, load_only=True)
+
+
 class VolunteerIn(ma.Schema):
     name = ma.fields.String(required=True)
     phone = ma.fields.String(required=True)
+    code = ma.fields.String(required=True, load_only=True, metadata={"description": "from POST /auth/phone-codes"})
     password = ma.fields.String(required=True, load_only=True)
     home_station_id = ma.fields.Integer(strict=True, required=True)
     id_number = ma.fields.String(load_default=None, allow_none=True)

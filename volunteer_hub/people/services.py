@@ -61,7 +61,7 @@ def require_by_phone(phone: str, field: str = "phone") -> User:
     return user
 
 
-def _account_errors(name: str, phone: str, password: str) -> dict:
+def account_errors(name: str, phone: str, password: str) -> dict:
     errors: dict[str, list[str]] = {}
     if not name or not name.strip():
         errors["name"] = [_("Name is required.")]
@@ -75,7 +75,11 @@ def _account_errors(name: str, phone: str, password: str) -> dict:
     return errors
 
 
-def _ensure_phone_free(phone: str) -> None:
+def password_message(problem: str) -> str:
+    return _PASSWORD_MESSAGES[problem]()
+
+
+def ensure_phone_free(phone: str) -> None:
     if db.session.scalar(sa.select(User.id).where(User.phone == phone)):
         raise Conflict(_("This phone number is already registered."),
                        {"phone": [_("This phone number is already registered.")]})
@@ -88,10 +92,10 @@ def hash_password(password: str) -> str:
 def create_user(*, name: str, phone: str, password: str) -> User:
     """An account without a volunteer profile (residents, managers, merchant staff)."""
     phone = normalise_phone(phone)
-    errors = _account_errors(name, phone, password)
+    errors = account_errors(name, phone, password)
     if errors:
         raise ValidationFailed(_("The account is not valid."), errors)
-    _ensure_phone_free(phone)
+    ensure_phone_free(phone)
     user = User(name=name.strip(), phone=phone, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
@@ -143,7 +147,7 @@ def register_volunteer(*, name: str, phone: str, password: str, home_station_id:
                        id_number: str | None = None, skills=None) -> User:
     """志愿者注册: the account and its profile in one transaction."""
     phone = normalise_phone(phone)
-    errors = _account_errors(name, phone, password)
+    errors = account_errors(name, phone, password)
     try:
         station = _home_station(home_station_id)
     except ValidationFailed as exc:
@@ -152,7 +156,7 @@ def register_volunteer(*, name: str, phone: str, password: str, home_station_id:
         raise ValidationFailed(_("The registration is not valid."), errors)
     id_fields = _id_number_fields(id_number)
     skills = _clean_skills(skills)
-    _ensure_phone_free(phone)
+    ensure_phone_free(phone)
     user = User(name=name.strip(), phone=phone, password_hash=hash_password(password))
     user.profile = VolunteerProfile(home_station=station, skills=skills, **id_fields)
     db.session.add(user)

@@ -8,8 +8,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 from volunteer_hub.core import limits
 from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.nodes.services import stations_under
-from volunteer_hub.people import services
-from volunteer_hub.people.forms import LoginForm, ProfileForm, SignupForm, split_skills
+from volunteer_hub.people import services, verification
+from volunteer_hub.people.forms import (
+    LoginForm,
+    PasswordResetForm,
+    PhoneCodeForm,
+    ProfileForm,
+    SignupForm,
+    split_skills,
+)
 
 bp = Blueprint("people", __name__)
 
@@ -25,20 +32,67 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
+CODE_FORM = "sms"  # a prefix: the page's main form has a phone field too
+
+
+@bp.route("/phone-code", methods=["POST"])
+@limits.phone_code
+def phone_code():
+    """Text a one-time code, then back to the page that asked (sign-up or password reset)."""
+    form = PhoneCodeForm(prefix=CODE_FORM)
+    back = "people.password_reset" if form.purpose.data == "reset" else "people.signup"
+    if form.validate_on_submit():
+        ok, code = attempt(lambda: verification.request_code(form.phone.data, form.purpose.data,
+                                                            limits.client_ip()))
+        if ok:
+            flash(_("If this number can use it, a code is on its way; it is valid for 5 minutes."), "info")
+            if code and current_app.debug:  # development without an SMS gateway
+                flash(_("Development mode: the code is %(code)s.", code=code), "info")
+    else:
+        flash(_("Enter an 11-digit mainland mobile number, e.g. 13812345678."), "error")
+    return redirect(url_for(back, phone=form.phone.data or ""))
+
+
+def _code_form(purpose: str) -> PhoneCodeForm:
+    form = PhoneCodeForm(prefix=CODE_FORM, purpose=purpose)
+    form.phone.data = form.phone.data or request.args.get("phone", "")
+    return form
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
     form = SignupForm()
     form.home_station_id.choices = _station_choices()
+    if request.method == "GET":
+        form.phone.data = request.args.get("phone", "")
     if form.validate_on_submit():
-        ok, user = attempt(lambda: services.register_volunteer(
-            name=form.name.data, phone=form.phone.data, password=form.password.data,
+        ok, user = attempt(lambda: verification.register_volunteer(
+            code=form.code.data, name=form.name.data, phone=form.phone.data, password=form.password.data,
             home_station_id=form.home_station_id.data, id_number=form.id_number.data or None,
             skills=split_skills(form.skills.data)), form)
         if ok:
             login_user(user)
             flash(_("Welcome, %(name)s! You are registered as a volunteer.", name=user.name), "success")
             return redirect(url_for("home.index"))
-    return render_template("people/signup.html", form=form), 422 if form.errors or form.form_errors else 200
+    return render_template("people/signup.html", form=form, code_form=_code_form("register")), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@limits.phone_code
+def password_reset():
+    """找回密码: the code texted to the phone, then a new password."""
+    form = PasswordResetForm()
+    if request.method == "GET":
+        form.phone.data = request.args.get("phone", "")
+    if form.validate_on_submit():
+        ok, _user = attempt(lambda: verification.reset_password(phone=form.phone.data, code=form.code.data,
+                                                               password=form.password.data), form)
+        if ok:
+            flash(_("Your password is changed. Log in with the new one."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("people/password_reset.html", form=form, code_form=_code_form("reset")), \
+        422 if form.errors or form.form_errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
