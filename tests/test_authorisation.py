@@ -443,6 +443,9 @@ TABLE = {
         "node_id": s.w.centre.id, "start": local_date(utcnow()).isoformat()}, ADMIN),
     # --- reports and jobs -------------------------------------------------------------------------
     "reports_api.weekly GET": (lambda s: f"/api/v1/reports/weekly?centre={s.w.centre.id}", None, MANAGERS),
+    "reports_api.anomaly_board GET": (lambda s: f"/api/v1/reports/anomalies?centre={s.w.centre.id}", None, ADMIN),
+    "reports.anomaly_board GET": (lambda s: f"/centres/{s.w.centre.id}/reports/anomalies", None, ADMIN),
+    "reports.anomaly_board_csv GET": (lambda s: f"/centres/{s.w.centre.id}/reports/anomalies.csv", None, ADMIN),
     "reports.weekly GET": (lambda s: f"/centres/{s.w.centre.id}/reports/weekly", None, MANAGERS),
     "reports.weekly_csv GET": (lambda s: f"/centres/{s.w.centre.id}/reports/weekly.csv", None, MANAGERS),
     # The scheduler serves every centre: the platform's administrators only.

@@ -1,10 +1,10 @@
-"""JSON API of weekly reports."""
+"""JSON API of weekly reports and the anomaly board."""
 from flask_login import current_user
 
 from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.nodes.services import get_node
-from volunteer_hub.reports import services
-from volunteer_hub.reports.schemas import WeeklyQuery, WeeklyReportOut
+from volunteer_hub.reports import anomalies, services
+from volunteer_hub.reports.schemas import AnomalyBoardOut, AnomalyQuery, WeeklyQuery, WeeklyReportOut
 
 blp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports", description="每周报告与红黑榜")
 
@@ -18,3 +18,14 @@ def weekly(args):
     centre = get_node(args["centre"])
     services.require_view(current_user, centre)
     return services.report(centre, services.parse_week(args.get("week")))
+
+
+@blp.route("/anomalies", methods=["GET"])
+@auth_required
+@blp.arguments(AnomalyQuery, location="query")
+@blp.response(200, AnomalyBoardOut)
+def anomaly_board(args):
+    """异常看板 (the centre's administrators): outliers, managers' own hours, hand-entered shares, back-dated days."""
+    centre = get_node(args["centre"])
+    anomalies.require_board(current_user, centre)
+    return anomalies.board(centre, args.get("month"))

@@ -31,3 +31,50 @@ class WeeklyReportOut(ma.Schema):
     stations = ma.fields.List(ma.fields.Nested(StationRow))
     totals = ma.fields.Nested(Figures)
     previous_totals = ma.fields.Nested(Figures)
+
+
+class AnomalyQuery(ma.Schema):
+    centre = ma.fields.Integer(required=True)
+    month = ma.fields.String(metadata={"description": "YYYY-MM; default this month"})
+
+
+class OutlierOut(ma.Schema):
+    user_id = ma.fields.Integer()
+    name = ma.fields.String()
+    station = ma.fields.String()
+    measure = ma.fields.String(metadata={"enum": ["hours", "credits"]})
+    value = ma.fields.String()
+    median = ma.fields.String()
+
+
+class ManagerHoursOut(ma.Schema):
+    attendance_id = ma.fields.Integer()
+    service_day_id = ma.fields.Integer()
+    name = ma.fields.String()
+    approver = ma.fields.String()
+    hours = ma.fields.String()
+    title = ma.fields.String()
+
+
+class ManualShareOut(ma.Schema):
+    node_id = ma.fields.Integer()
+    node = ma.fields.String()
+    records = ma.fields.Integer()
+    manual = ma.fields.Integer()
+    share = ma.fields.Integer(metadata={"description": "percent"})
+
+
+class BackDatedOut(ma.Schema):
+    service_day_id = ma.fields.Integer()
+    title = ma.fields.String()
+    node = ma.fields.String()
+    starts_at = ma.fields.DateTime()
+    created_at = ma.fields.DateTime()
+
+
+class AnomalyBoardOut(ma.Schema):
+    month = ma.fields.String()
+    outliers = ma.fields.List(ma.fields.Nested(OutlierOut))
+    managers_own = ma.fields.List(ma.fields.Nested(ManagerHoursOut))
+    manual_share = ma.fields.List(ma.fields.Nested(ManualShareOut))
+    back_dated = ma.fields.List(ma.fields.Nested(BackDatedOut))

@@ -1,7 +1,7 @@
 """Pages: a centre's weekly report (红黑榜) and its CSV; a centre's 文明良票 report with its chart."""
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,7 +10,7 @@ from volunteer_hub.core.downloads import csv_response
 from volunteer_hub.credits import services as credits
 from volunteer_hub.credits.forms import PolicyForm
 from volunteer_hub.nodes.services import get_node
-from volunteer_hub.reports import services
+from volunteer_hub.reports import anomalies, services
 
 bp = Blueprint("reports", __name__)
 
@@ -40,6 +40,36 @@ def weekly_csv(centre_id):
     rows = [[s["rank"], s["name"], s["flag"] or ""]
             + [value for m in services.MEASURES for value in (s[m], s["previous"][m])] for s in data["stations"]]
     return csv_response(f"weekly-{centre.id}-{monday.isoformat()}.csv", header, rows)
+
+
+def _board(centre_id):
+    centre = get_node(centre_id)
+    anomalies.require_board(current_user, centre)
+    return centre, anomalies.board(centre, request.args.get("month") or None)
+
+
+@bp.route("/centres/<int:centre_id>/reports/anomalies")
+@login_required
+def anomaly_board(centre_id):
+    """异常看板 for the centre's administrators: this month unless ``?month=YYYY-MM``."""
+    centre, data = _board(centre_id)
+    return render_template("reports/anomalies.html", centre=centre, data=data)
+
+
+@bp.route("/centres/<int:centre_id>/reports/anomalies.csv")
+@login_required
+def anomaly_board_csv(centre_id):
+    centre, data = _board(centre_id)
+    rows = [["outlier", r["name"], r["station"], f'{r["measure"]} {r["value"]}', f'median {r["median"]}', ""]
+            for r in data["outliers"]]
+    rows += [["manager_own_hours", r["name"], r["title"], f'hours {r["hours"]}', f'approved by {r["approver"]}',
+              url_for("checkin.attendance", day_id=r["service_day_id"])] for r in data["managers_own"]]
+    rows += [["manual_share", r["node"], "", f'{r["share"]}%', f'{r["manual"]} of {r["records"]}', ""]
+             for r in data["manual_share"]]
+    rows += [["back_dated_day", r["title"], r["node"], r["starts_at"].isoformat(), r["created_at"].isoformat(),
+              url_for("events.show", day_id=r["service_day_id"])] for r in data["back_dated"]]
+    return csv_response(f"anomalies-{centre.id}-{data['month']}.csv",
+                        ["kind", "subject", "where", "value", "detail", "link"], rows)
 
 
 @bp.route("/centres/<int:centre_id>/credits")

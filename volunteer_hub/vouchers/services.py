@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from volunteer_hub.core.db import local_tz, utcnow
-from volunteer_hub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from volunteer_hub.core.errors import Conflict, DomainError, Forbidden, NotFound
+from volunteer_hub.core.months import month_bounds, month_start
 from volunteer_hub.core.permissions import staffed_merchant_ids
 from volunteer_hub.credits import services as credits
 from volunteer_hub.extensions import db
@@ -29,11 +30,6 @@ class RateLimited(DomainError):
 
 def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-
-
-def _month_start(now: datetime) -> datetime:
-    local = now.astimezone(local_tz())
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def _update_offer(offer_id: int, *where, **values) -> bool:
@@ -62,7 +58,7 @@ def create(user, offer: Offer, now: datetime | None = None) -> Voucher:
     if offer.monthly_limit is not None:
         used = db.session.scalar(sa.select(sa.func.count()).select_from(Voucher).where(
             Voucher.user_id == user.id, Voucher.offer_id == offer.id,
-            Voucher.status.in_([V.OPEN, V.CONFIRMED]), Voucher.created_at >= _month_start(now)))
+            Voucher.status.in_([V.OPEN, V.CONFIRMED]), Voucher.created_at >= month_start(now)))
         if used >= offer.monthly_limit:
             raise Conflict(_("You have used this offer %(n)s times this month, its limit.", n=used),
                            code="monthly_limit")
@@ -171,21 +167,6 @@ def confirmed_today(merchant_ids: list[int], now: datetime | None = None) -> lis
     return db.session.scalars(sa.select(Voucher).where(
         Voucher.merchant_id.in_(merchant_ids), Voucher.status == V.CONFIRMED, Voucher.confirmed_at >= start)
         .order_by(Voucher.confirmed_at.desc())).all()
-
-
-def month_bounds(month: str | None, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """``"2026-11"`` (default: this month) → its start and the next month's start, in local time."""
-    tz = local_tz()
-    if month:
-        try:
-            start = datetime.strptime(month, "%Y-%m").replace(tzinfo=tz)
-        except ValueError:
-            raise ValidationFailed(_("Give the month as YYYY-MM."), {"month": [_("Give the month as YYYY-MM.")]}) \
-                from None
-    else:
-        start = _month_start(now or utcnow())
-    end = (start + timedelta(days=32)).replace(day=1)
-    return start, end
 
 
 def settlement(merchant, month: str | None = None) -> dict:
