@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-clocks bench install dev-install translations postgres browser migrate demo openapi i18n clean
+.PHONY: run test test-clocks bench install dev-install translations pdf-libs postgres browser migrate demo openapi i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -23,8 +23,8 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard volunteer_hub/translations/*/LC_MESSAGES/messages.po))
 
-install: $(VENV)/.installed translations
-dev-install: $(VENV)/.dev-installed translations
+install: $(VENV)/.installed translations pdf-libs
+dev-install: $(VENV)/.dev-installed translations pdf-libs
 
 # Compiled catalogues (.mo) are build output, not committed.
 translations: $(CATALOGUES)
@@ -39,6 +39,15 @@ postgres:
 		echo "Installing PostgreSQL server binaries (Debian package postgresql-15)..."; \
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends postgresql-15 || \
 		$(SUDO) apt-get install -y --no-install-recommends postgresql; \
+	fi
+
+# WeasyPrint draws the PDF certificates with Pango, in a CJK font.
+pdf-libs:
+	@if dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei >/dev/null 2>&1; then \
+		echo "Pango and a CJK font found."; \
+	else \
+		echo "Installing Debian's libpango-1.0-0, libpangoft2-1.0-0 and fonts-wqy-microhei..."; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei; \
 	fi
 
 # The browser tests drive Debian's Chromium through Playwright, with a CJK font for the pages.

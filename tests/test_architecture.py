@@ -15,7 +15,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "volunteer_hub"
 
 # Lowest first. Entry points (create_app, cli, demo, models) sit above them all.
-LAYERS = ("core", "nodes", "people", "notifications", "teams", "themes", "events", "credits", "checkin",
+LAYERS = ("core", "nodes", "people", "notifications", "teams", "themes", "events", "credits", "checkin", "certificates",
           "merchants", "vouchers", "needs", "reports", "scheduler", "backup", "home")
 ENTRY_POINTS = {"__init__", "cli", "demo", "models"}
 

@@ -15,6 +15,7 @@ import pytest
 
 from tests.snapshot import Snapshot
 from tests.world import World
+from volunteer_hub.certificates import services as certificates
 from volunteer_hub.checkin import services as checkin
 from volunteer_hub.core.db import local_date, utcnow
 from volunteer_hub.credits import services as credits
@@ -50,6 +51,7 @@ DAY_RUNNERS = S1_RUNNERS | {"leader"}                  # run the service day: it
 ADMIN = only("centre_admin", "platform_admin")
 MANAGERS = S1_RUNNERS | {"sibling_manager"}            # manage some node under the centre
 SHOP = only("staff") | ADMIN                   # merchant A's staff, and the centre admin over it
+S2_CERTIFIERS = only("sibling_manager") | ADMIN  # manage station S2, where S2's volunteer is certified
 
 
 class Scene:
@@ -104,6 +106,7 @@ class Scene:
         ahead = now + timedelta(hours=1)
         self.register_code = verification.request_code("13512340000", "register", now=ahead)
         self.reset_code = verification.request_code(w.volunteer.phone, "reset", now=ahead)
+        self.certificate = certificates.issue(w.s2_volunteer, w.s2_volunteer)
         credits.adjust(w.centre_admin, w.volunteer, 10, "表彰")
         self.grant_request = credits.adjust(w.i1_manager, w.volunteer, 60, "年度表彰")  # above 50 a day: waits
         self.voucher = vouchers.create(w.volunteer, self.offer)
@@ -131,11 +134,6 @@ class Scene:
         self.checkin_token = checkin.rotating_token(self.running_day)[0]
         self.photo_id = self.need.photos[0].id
         self.message_id = db.session.scalar(db.select(Notification.id).where(Notification.user_id == w.volunteer.id))
-        from flask import current_app
-        from itsdangerous import URLSafeSerializer
-
-        self.record_token = URLSafeSerializer(current_app.config["SECRET_KEY"],
-                                              salt="volunteer_hub.service-record").dumps(w.volunteer.id)
 
 
 def _local(dt) -> str:
@@ -302,8 +300,25 @@ TABLE = {
         "phone": s.w.leader.phone, "checked_in_at": _local(s.past_day.starts_at),
         "checked_out_at": _local(s.past_day.ends_at), "reason": "补录"}, S1_RUNNERS),
     "checkin.my_hours GET": (lambda s: "/me/hours", None, SIGNED_IN),
-    "checkin.record GET": (lambda s: "/me/record", None, SIGNED_IN),
-    "checkin.verify GET": (lambda s: f"/verify/{s.record_token}", None, EVERYONE),
+    # --- certificates: S2's volunteer holds one, issued at S2 ---------------------------------------
+    "certificates_api.mine GET": (lambda s: "/api/v1/me/certificates", None, SIGNED_IN),
+    "certificates_api.Certificates POST": (lambda s: "/api/v1/certificates", lambda s: {"user_id": s.w.s2_volunteer.id},
+                                           S2_CERTIFIERS | {"other_volunteer"}),
+    "certificates_api.show GET": (lambda s: f"/api/v1/certificates/{s.certificate.id}", None,
+                                  S2_CERTIFIERS | {"other_volunteer"}),
+    "certificates_api.revoke POST": (lambda s: f"/api/v1/certificates/{s.certificate.id}/revoke",
+                                     lambda s: {"reason": "时长有误"}, S2_CERTIFIERS),
+    "certificates_api.verify GET": (lambda s: f"/api/v1/certificates/verify/{s.certificate.token}", None, EVERYONE),
+    "certificates.mine GET": (lambda s: "/me/certificates", None, SIGNED_IN),
+    "certificates.mine POST": (lambda s: "/me/certificates", None, SIGNED_IN),
+    "certificates.show GET": (lambda s: f"/certificates/{s.certificate.id}", None, S2_CERTIFIERS | {"other_volunteer"}),
+    "certificates.pdf GET": (lambda s: f"/certificates/{s.certificate.id}.pdf", None,
+                             S2_CERTIFIERS | {"other_volunteer"}),
+    "certificates.revoke POST": (lambda s: f"/certificates/{s.certificate.id}/revoke", lambda s: {"reason": "有误"},
+                                 S2_CERTIFIERS),
+    "certificates.verify GET": (lambda s: f"/verify/{s.certificate.token}", None, EVERYONE),
+    "certificates.seal GET": (lambda s: f"/centres/{s.w.centre.id}/seal", None, ADMIN),
+    "certificates.seal POST": (lambda s: f"/centres/{s.w.centre.id}/seal", lambda s: {}, ADMIN),
     # --- credits ----------------------------------------------------------------------------------
     "credits_api.my_wallet GET": (lambda s: "/api/v1/me/wallet", None, SIGNED_IN),
     "credits_api.adjust POST": (lambda s: "/api/v1/credits/adjustments",

@@ -93,7 +93,8 @@ def known_values(s: Scene) -> dict[str, list]:
         "voucher_id": [s.voucher.id], "code": [s.voucher.code], "offer_id": [s.offer.id],
         "theme_id": [s.theme.id], "need_id": [s.need.id, s.dispatched.id, s.serving.id, s.served.id],
         "ids": ["all", [s.message_id], [s.attendance.id]], "attendance_id": [s.attendance.id],
-        "request_id": [s.grant_request.id], "invitation_id": [s.invitation.id], "answer": ["accept", "decline"],
+        "request_id": [s.grant_request.id], "certificate_id": [s.certificate.id], "invitation_id": [s.invitation.id],
+        "answer": ["accept", "decline"],
         "action": ["suspend", "reinstate"], "decision": ["approve", "reject"],
         "default_credits_per_hour": [2], "max_credits_per_hour": [10], "back_entry_days": [30],
         "max_day_hours": [12], "review_entry_hours": [8], "review_grant_credits": [50], "star_1": [100],
@@ -134,7 +135,8 @@ def together(s: Scene) -> dict[str, dict]:
                 "checked_out_at": past.ends_at.isoformat()},
             "/api/v1/events/{day_id}/attendance/{attendance_id}/reverse": {"day_id": past.id},
             "/api/v1/merchants/{merchant_id}/staff/{user_id}": {"merchant_id": s.shop.id, "user_id": s.clerk.id},
-            "/api/v1/merchants/{merchant_id}/{action}": {"merchant_id": s.shop.id, "action": "suspend"}}
+            "/api/v1/merchants/{merchant_id}/{action}": {"merchant_id": s.shop.id, "action": "suspend"},
+            "/api/v1/certificates/verify/{token}": {"token": s.certificate.token}}
 
 
 def _mixed(values, known: dict) -> st.SearchStrategy:

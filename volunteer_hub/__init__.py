@@ -56,8 +56,8 @@ def init_extensions(app: Flask) -> None:
 
 
 # Each feature package has an ``api`` (flask-smorest blueprint ``blp``) and ``views`` (pages, ``bp``).
-FEATURES = ("people", "nodes", "teams", "events", "checkin", "credits", "merchants", "vouchers", "notifications",
-            "themes", "reports", "scheduler", "needs")
+FEATURES = ("people", "nodes", "teams", "events", "checkin", "certificates", "credits", "merchants", "vouchers",
+            "notifications", "themes", "reports", "scheduler", "needs")
 PAGES_ONLY = ("home",)  # pages that bring features together, no API of their own
 
 

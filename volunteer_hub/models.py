@@ -1,4 +1,5 @@
 """Imports every model so metadata (and Alembic autogenerate) sees the whole schema."""
+from volunteer_hub.certificates.models import CentreSeal, Certificate  # noqa: F401
 from volunteer_hub.checkin.models import Attendance  # noqa: F401
 from volunteer_hub.core.audit import AuditEntry  # noqa: F401
 from volunteer_hub.credits.models import CreditAccount, CreditEntry, CreditPolicy, CreditTransaction  # noqa: F401

@@ -109,17 +109,3 @@ def test_attendance_page_approve_and_manual(world, saturday, client):
     assert "flash-success" in text(approved)
     db.session.expire_all()
     assert services.attendance_of(saturday, world.volunteer).approved_at is not None
-
-
-def test_service_record_and_public_verification(world, saturday, client, app):
-    services.manual_entry(world.s1_manager, saturday, phone=world.volunteer.phone, checked_in_at=saturday.starts_at,
-                          checked_out_at=saturday.ends_at, reason="补录")
-    services.approve(world.s1_manager, saturday, "all")
-    db.session.commit()
-    login(client, world.volunteer)
-    record = text(client.get("/me/record"))
-    assert "志愿服务记录证明" in record and "周六环境美化日" in record and "<svg" in record
-    verify_url = re.search(r"(/verify/[^\s<\"]+)", record).group(1)
-    public = app.test_client().get(verify_url)
-    assert public.status_code == 200 and "志**甲" in text(public) and ">3.0<" in text(public)
-    assert app.test_client().get("/verify/forged-token").status_code == 404

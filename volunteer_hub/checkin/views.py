@@ -3,10 +3,9 @@ the printable service record and its public verification page."""
 import base64
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from volunteer_hub.checkin import services
 from volunteer_hub.checkin.codes import checkin_url, image_response
@@ -16,11 +15,9 @@ from volunteer_hub.core.charts import bar_chart
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import DomainError
 from volunteer_hub.core.forms import ActionForm, attempt
-from volunteer_hub.core.validators import mask_name
 from volunteer_hub.credits import services as credits
 from volunteer_hub.events.services import get_service_day, require_run, upcoming_signups
 from volunteer_hub.extensions import db
-from volunteer_hub.people.services import get_user
 
 bp = Blueprint("checkin", __name__)
 
@@ -158,35 +155,3 @@ def my_hours():
     return render_template("checkin/my_hours.html", summary=services.hours_summary(current_user), chart=chart,
                            wallet=wallet, entries=entries,
                            signups=upcoming_signups(current_user), rows=services.my_attendance(current_user))
-
-
-def _record_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="volunteer_hub.service-record")
-
-
-def _record_context(user):
-    token = _record_serializer().dumps(user.id)
-    verify_url = url_for("checkin.verify", token=token, _external=True)
-    return {"user": user, "summary": services.hours_summary(user), "rows": services.approved_attendance(user),
-            "masked_id": user.profile.id_number_masked if user.profile else None,
-            "verify_url": verify_url, "issued_at": utcnow()}
-
-
-@bp.route("/me/record")
-@login_required
-def record():
-    """志愿服务记录证明: print-ready, with a QR code to the public verification page."""
-    context = _record_context(current_user)
-    return render_template("checkin/record.html", qr_svg=qr.svg(context["verify_url"]).decode(), **context)
-
-
-@bp.route("/verify/<token>")
-def verify(token):
-    """Public: the totals of a service record, so that anyone holding the paper can check it."""
-    try:
-        user = get_user(_record_serializer().loads(token))
-    except (BadSignature, DomainError):
-        abort(404)
-    context = _record_context(user)
-    return render_template("checkin/verify.html", masked_name=mask_name(user.name), **context)
-
