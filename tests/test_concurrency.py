@@ -2,6 +2,8 @@
 import sqlalchemy as sa
 
 from tests.parallel import race, values
+from volunteer_hub.credits import services as credits
+from volunteer_hub.credits.models import CreditTransaction
 from volunteer_hub.extensions import db
 from volunteer_hub.people.models import Grant, User
 from volunteer_hub.teams.models import TeamMembership
@@ -45,3 +47,14 @@ def test_parallel_appointments_make_one_grant(app, world, api):
     statuses = in_parallel(app, lambda c: c.post(url, json=body, headers=headers))
     assert statuses == [201] + [409] * (PARALLEL - 1)
     assert count(Grant, Grant.user_id == world.volunteer.id) == 1
+
+
+def test_parallel_second_approvals_of_one_grant_post_it_once(app, world, api):
+    held = credits.adjust(world.i1_manager, world.volunteer, 80, "年度表彰")  # above 50 a day: waits
+    db.session.commit()
+    url = f"/api/v1/credits/grant-requests/{held.id}/approve"
+    headers = {"Authorization": f"Bearer {api(world.s1_manager).token}"}
+    statuses = in_parallel(app, lambda c: c.post(url, json={}, headers=headers))
+    assert statuses == [200] + [409] * (PARALLEL - 1)
+    assert count(CreditTransaction, CreditTransaction.key == f"grant:request:{held.id}") == 1
+    assert str(credits.wallet_summary(world.volunteer)["balance"]) == "80" and credits.ledger_problems() == []

@@ -286,3 +286,13 @@ def test_an_approved_merchant_binds_nobody_without_their_consent(world, api):
     declined = api(world.centre_admin).post(f"/api/v1/merchants/invitations/{registered.json['id']}/decline")
     assert declined.status_code == 200 and declined.json["state"] == "declined"
     assert [p["name"] for p in api(owner).get(staff_url).json["staff"]] == ["店主"]
+
+
+def test_star_levels_follow_the_centre(world, api, running_day):
+    api(world.s1_manager).post(f"/api/v1/events/{running_day.id}/attendance", json=_entry(running_day, world.volunteer))
+    api(world.i1_manager).post(f"/api/v1/events/{running_day.id}/attendance/approve", json={"ids": "all"})
+    assert api(world.volunteer).get("/api/v1/me/hours").json["star_level"] == 0  # 2 h, national 1★ at 100 h
+    api(world.centre_admin).put(f"/api/v1/centres/{world.centre.id}/settings",
+                                json={"star_1": 1, "star_2": 2, "star_3": 50, "star_4": 60, "star_5": 70})
+    hours = api(world.volunteer).get("/api/v1/me/hours").json
+    assert hours["star_level"] == 2 and hours["next_star_hours"] == 50
