@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from volunteer_hub.certificates import services
 from volunteer_hub.core import qr
-from volunteer_hub.core.forms import ActionForm, attempt
+from volunteer_hub.core.forms import ActionForm, attempt, press
 from volunteer_hub.core.permissions import manages, require_centre_admin
 from volunteer_hub.nodes.services import get_node
 
@@ -48,11 +48,9 @@ def pdf(certificate_id):
 @login_required
 def revoke(certificate_id):
     certificate = services.get_certificate_for(current_user, certificate_id)
-    if ActionForm().validate_on_submit():
-        ok, _c = attempt(lambda: services.revoke(current_user, certificate, request.form.get("reason", "")))
-        if ok:
-            flash(_("Certificate %(number)s is revoked.", number=certificate.number), "success")
-    return redirect(url_for("certificates.show", certificate_id=certificate.id))
+    return press(lambda: services.revoke(current_user, certificate, request.form.get("reason", "")),
+                 _("Certificate %(number)s is revoked.", number=certificate.number),
+                 url_for("certificates.show", certificate_id=certificate.id))
 
 
 @bp.route("/verify/<token>")

@@ -14,7 +14,7 @@ from volunteer_hub.core import limits, qr
 from volunteer_hub.core.charts import bar_chart
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import DomainError
-from volunteer_hub.core.forms import ActionForm, attempt
+from volunteer_hub.core.forms import ActionForm, attempt, press
 from volunteer_hub.credits import services as credits
 from volunteer_hub.events.services import get_service_day, require_run, upcoming_signups
 from volunteer_hub.extensions import db
@@ -112,12 +112,9 @@ def reverse(day_id, attendance_id):
     """冲正 an approved record with its credits; the record stays, marked, beside any corrected one."""
     day = get_service_day(day_id)
     row = services.get_attendance(day, attendance_id)
-    if ActionForm().validate_on_submit():
-        ok, _row = attempt(lambda: services.reverse(current_user, day, row, request.form.get("reason", "")))
-        if ok:
-            flash(_("%(name)s's hours are reversed; enter the right ones by hand if needed.", name=row.user.name),
-                  "success")
-    return redirect(url_for("checkin.attendance", day_id=day.id))
+    return press(lambda: services.reverse(current_user, day, row, request.form.get("reason", "")),
+                 _("%(name)s's hours are reversed; enter the right ones by hand if needed.", name=row.user.name),
+                 url_for("checkin.attendance", day_id=day.id))
 
 
 def _render_attendance(day, action_form, manual_form, status=200):

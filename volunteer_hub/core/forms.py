@@ -1,5 +1,5 @@
 """Helpers that connect service calls and their errors to WTForms pages."""
-from flask import flash
+from flask import flash, redirect
 from flask_wtf import FlaskForm
 
 from volunteer_hub.core.errors import DomainError, Forbidden, NotFound
@@ -47,3 +47,13 @@ def attempt(action, form: FlaskForm | None = None, aliases: dict | None = None):
             show_errors(form, exc, aliases)
         return False, None
     return True, result
+
+
+def press(action, done: str, back: str):
+    """A button's POST: run ``action`` (service calls) when the CSRF token holds, flash ``done`` or
+    the service's error, and go ``back``."""
+    if ActionForm().validate_on_submit():
+        ok, _result = attempt(action)
+        if ok:
+            flash(done, "success")
+    return redirect(back)

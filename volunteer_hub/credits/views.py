@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, StringField
 from wtforms.validators import DataRequired
 
-from volunteer_hub.core.forms import ActionForm, attempt
+from volunteer_hub.core.forms import ActionForm, attempt, press
 from volunteer_hub.core.permissions import is_manager
 from volunteer_hub.credits import services
 from volunteer_hub.credits.forms import PolicyForm
@@ -52,13 +52,10 @@ def adjust():
 def decide_grant(request_id, decision):
     """The second manager's decision on a grant above the centre's limit."""
     grant_request = services.get_grant_request(request_id)
-    if ActionForm().validate_on_submit():
-        ok, _r = attempt(lambda: services.decide_grant(current_user, grant_request, approve=decision == "approve",
-                                                      reason=request.form.get("reason", "")))
-        if ok:
-            flash(_("The grant is approved and posted.") if decision == "approve" else _("The grant is rejected."),
-                  "success")
-    return redirect(url_for("credits.adjust"))
+    return press(lambda: services.decide_grant(current_user, grant_request, approve=decision == "approve",
+                                               reason=request.form.get("reason", "")),
+                 _("The grant is approved and posted.") if decision == "approve" else _("The grant is rejected."),
+                 url_for("credits.adjust"))
 
 
 @bp.route("/centres/<int:centre_id>/credits/policy", methods=["POST"])

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_hub.core.forms import ActionForm, attempt
+from volunteer_hub.core.forms import ActionForm, attempt, press
 from volunteer_hub.core.permissions import is_centre_admin, is_staff_of
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services
@@ -93,22 +93,16 @@ def add_staff(merchant_id):
 @login_required
 def remove_staff(merchant_id, user_id):
     merchant = services.get_merchant(merchant_id)
-    if ActionForm().validate_on_submit():
-        ok, _r = attempt(lambda: services.remove_staff(current_user, merchant, user_id))
-        if ok:
-            flash(_("Removed from the counter."), "success")
-    return redirect(url_for("merchants.show", merchant_id=merchant.id))
+    return press(lambda: services.remove_staff(current_user, merchant, user_id), _("Removed from the counter."),
+                 url_for("merchants.show", merchant_id=merchant.id))
 
 
 @bp.route("/<int:merchant_id>/invitations/<int:invitation_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw_invitation(merchant_id, invitation_id):
     merchant = services.get_merchant(merchant_id)
-    if ActionForm().validate_on_submit():
-        ok, _r = attempt(lambda: services.withdraw_invitation(current_user, merchant, invitation_id))
-        if ok:
-            flash(_("The invitation is withdrawn."), "success")
-    return redirect(url_for("merchants.show", merchant_id=merchant.id))
+    return press(lambda: services.withdraw_invitation(current_user, merchant, invitation_id),
+                 _("The invitation is withdrawn."), url_for("merchants.show", merchant_id=merchant.id))
 
 
 @bp.route("/<int:merchant_id>/<any(suspend, reinstate):action>", methods=["POST"])
@@ -140,12 +134,10 @@ def my_invitations():
 @login_required
 def answer_invitation(invitation_id, answer):
     invitation = services.get_invitation_for(current_user, invitation_id)
-    if ActionForm().validate_on_submit():
-        ok, _i = attempt(lambda: services.answer_invitation(current_user, invitation, accept=answer == "accept"))
-        if ok:
-            flash(_("You now work at the counter of %(name)s.", name=invitation.merchant.name) if answer == "accept"
-                  else _("The invitation is declined."), "success")
-    return redirect(url_for("merchants.invitations"))
+    done = (_("You now work at the counter of %(name)s.", name=invitation.merchant.name) if answer == "accept"
+            else _("The invitation is declined."))
+    return press(lambda: services.answer_invitation(current_user, invitation, accept=answer == "accept"), done,
+                 url_for("merchants.invitations"))
 
 
 @bp.route("/<int:merchant_id>/offers", methods=["POST"])
