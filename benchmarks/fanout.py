@@ -30,7 +30,7 @@ def main() -> None:
 
             bulk_volunteers(station, args.volunteers)
             # Unreachable on purpose: publication only queues deliveries; sending is another job.
-            notifications.configure_webhook(admin, centre, url="http://127.0.0.1:9/gateway")
+            notifications.configure_webhook(admin, centre, url="https://gateway.invalid/hook")
             held_on = (utcnow() + timedelta(days=2)).date()
             theme = themes.create_theme(admin, node_id=centre.id, title="环境美化日", held_on=held_on)
             theme.publish_at = utcnow() - timedelta(seconds=1)

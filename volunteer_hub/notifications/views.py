@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, URLField
 from wtforms.validators import DataRequired
 
+from volunteer_hub.core import outbound
 from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import get_node
@@ -76,4 +77,4 @@ def webhook(centre_id):
     deliveries = services.recent_deliveries(endpoint) if endpoint else []
     status = 422 if form.errors or form.form_errors else 200
     return render_template("notifications/webhook.html", centre=centre, form=form, endpoint=endpoint,
-                           deliveries=deliveries), status
+                           deliveries=deliveries, failure=outbound.describe), status
