@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-clocks bench install dev-install translations pdf-libs postgres browser migrate demo openapi i18n clean
+.PHONY: run test test-clocks bench install dev-install translations pdf-libs postgres redis browser migrate demo openapi i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -41,6 +41,15 @@ postgres:
 		$(SUDO) apt-get install -y --no-install-recommends postgresql; \
 	fi
 
+# Production keeps rate-limit counters in Redis; the tests that prove it start their own redis-server.
+redis:
+	@if command -v redis-server >/dev/null 2>&1; then \
+		echo "redis-server found."; \
+	else \
+		echo "Installing Debian's redis-server..."; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends redis-server; \
+	fi
+
 # WeasyPrint draws the PDF certificates with Pango, in a CJK font.
 pdf-libs:
 	@if dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei >/dev/null 2>&1; then \
@@ -69,7 +78,7 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT) — stop with Ctrl-C."
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: dev-install postgres browser
+test: dev-install postgres redis browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -p no:cacheprovider
 

