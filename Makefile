@@ -76,7 +76,7 @@ demo: migrate
 
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT) — stop with Ctrl-C."
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	PUBLIC_URL=$${PUBLIC_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: dev-install postgres redis browser
 	$(BIN)/ruff check .

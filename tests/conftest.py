@@ -32,6 +32,7 @@ from volunteer_hub.people import verification
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret",
+    "PUBLIC_URL": "http://localhost",  # the test client's host, so links look as a browser would see them
     "WTF_CSRF_ENABLED": False,
     # Every test logs in from 127.0.0.1; tests/core/test_security.py turns the limits on.
     "RATELIMIT_ENABLED": False,
@@ -218,8 +219,9 @@ class ApiClient:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
     def __getattr__(self, method):
-        def call(url, json=None, **kwargs):
-            return getattr(self.client, method)(url, json=json, headers=self._headers(), **kwargs)
+        def call(url, json=None, headers=None, **kwargs):
+            return getattr(self.client, method)(url, json=json, headers={**self._headers(), **(headers or {})},
+                                                **kwargs)
 
         return call
 

@@ -17,6 +17,7 @@ from tests.test_pages import login
 from tests.vouchers.test_vouchers import haircut, owner_of  # noqa: F401  (fixtures)
 from volunteer_hub.config import ConfigError, from_env
 from volunteer_hub.core.errors import ValidationFailed
+from volunteer_hub.core.urls import external_url
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
 from volunteer_hub.nodes import services as nodes
@@ -181,3 +182,50 @@ def test_a_limit_holds_across_two_app_servers(redis_url, migrated_sqlite):
 def test_production_needs_a_shared_limit_store():
     with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
         from_env("/tmp", {"ENV_NAME": "production", "SECRET_KEY": PRODUCTION_KEY, "PUBLIC_URL": "https://h.cn"})
+
+
+# 4. Proxies ---------------------------------------------------------------------------------------
+
+BEHIND_ONE_PROXY = dict(PROXY_COUNT=1, RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="5 per hour",
+                        PUBLIC_URL="https://hub.example.cn")
+
+
+def _token_attempt(client, remote: str, forwarded: str):
+    return client.post("/api/v1/auth/token", json={"phone": "13700000009", "password": "wrong-password"},
+                       headers={"X-Forwarded-For": forwarded}, environ_base={"REMOTE_ADDR": remote}).status_code
+
+
+@pytest.mark.app_config(**BEHIND_ONE_PROXY)
+def test_a_client_that_reaches_the_app_directly_forges_no_address(app, world):
+    client = app.test_client()
+    statuses = [_token_attempt(client, "203.0.113.9", f"198.51.100.{i}") for i in range(30)]
+    assert statuses.count(401) == 5 and statuses.count(429) == 25
+
+
+@pytest.mark.app_config(**BEHIND_ONE_PROXY)
+def test_behind_the_proxy_each_client_has_its_own_budget(app, world):
+    client = app.test_client()
+    # The proxy appends the address it saw; anything the client wrote before that is not trusted.
+    first = [_token_attempt(client, "127.0.0.1", f"10.9.9.{i}, 198.51.100.1") for i in range(6)]
+    assert first == [401] * 5 + [429]
+    assert _token_attempt(client, "127.0.0.1", "198.51.100.2") == 401
+
+
+@pytest.mark.app_config(**BEHIND_ONE_PROXY)
+def test_absolute_urls_come_from_public_url_not_from_headers(app, world, saturday, api):
+    manager = api(world.s1_manager)
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
+    for remote in ("203.0.113.9", "127.0.0.1"):
+        code = manager.get(f"/api/v1/events/{saturday.id}/checkin-code", headers=forged,
+                           environ_base={"REMOTE_ADDR": remote})
+        assert code.status_code == 200 and code.json["url"].startswith("https://hub.example.cn/c/")
+    with app.app_context():  # outside any request (the scheduler, texts) too
+        assert external_url("vouchers.counter", code="ABCD2345") == "https://hub.example.cn/r/ABCD2345"
+
+
+def test_public_url_is_required_and_https_in_production():
+    base = {"ENV_NAME": "production", "SECRET_KEY": PRODUCTION_KEY, "RATELIMIT_STORAGE_URI": "memory://"}
+    for url in ("", "http://hub.example.cn", "https://", "https://hub.example.cn/?x=1"):
+        with pytest.raises(ConfigError, match="PUBLIC_URL"):
+            from_env("/tmp", {**base, "PUBLIC_URL": url})
+    assert from_env("/tmp", {**base, "PUBLIC_URL": "https://hub.example.cn/wmsj"})["PUBLIC_URL"]

@@ -5,6 +5,7 @@ switches to PostgreSQL (``postgresql+psycopg://user:pass@host/db``).
 """
 import os
 import secrets
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from volunteer_hub.core import outbound
@@ -91,8 +92,12 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
         # Account lock-out: this many wrong passwords in a row lock the account for a while.
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
-        # Behind a reverse proxy, how many proxies' X-Forwarded-For/-Proto to trust.
+        # Behind reverse proxies: how many hops of X-Forwarded-For/-Proto to trust, and only when the request
+        # comes from one of TRUSTED_PROXIES (a client that reaches the app directly forges nothing).
         "PROXY_COUNT": int(env.get("PROXY_COUNT", "0")),
+        "TRUSTED_PROXIES": env.get("TRUSTED_PROXIES", "127.0.0.1,::1"),
+        # Every absolute URL (QR codes, PDFs, API links, texts) starts here, never at the request's Host.
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000" if environment == "development" else ""),
         # Webhook and SMS gateways inside these networks may be reached (and over plain http), e.g.
         # "10.0.0.5/32" for an on-premises gateway; every other private address is refused (core.outbound).
         "OUTBOUND_ALLOWED_NETWORKS": env.get("OUTBOUND_ALLOWED_NETWORKS", ""),
@@ -109,10 +114,19 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
     if not config["RATELIMIT_STORAGE_URI"]:
         raise ConfigError("RATELIMIT_STORAGE_URI must be set outside development: redis://host:6379/0 shares the "
                           "limits between workers and servers (memory:// only for a single process)")
-    if isinstance(config["OUTBOUND_ALLOWED_NETWORKS"], str):
-        try:
-            config["OUTBOUND_ALLOWED_NETWORKS"] = outbound.parse_networks(config["OUTBOUND_ALLOWED_NETWORKS"])
-        except ValueError as exc:
-            raise ConfigError(f"OUTBOUND_ALLOWED_NETWORKS: {exc} (give addresses or CIDR blocks, comma-separated)") \
-                from None
+    _check_public_url(config["PUBLIC_URL"], environment)
+    for name in ("OUTBOUND_ALLOWED_NETWORKS", "TRUSTED_PROXIES"):
+        if isinstance(config[name], str):
+            try:
+                config[name] = outbound.parse_networks(config[name])
+            except ValueError as exc:
+                raise ConfigError(f"{name}: {exc} (give addresses or CIDR blocks, comma-separated)") from None
     return config
+
+
+def _check_public_url(url: str, environment: str) -> None:
+    parts = urlsplit(url)
+    secure = parts.scheme == "https" or environment == "development" and parts.scheme == "http"
+    if not secure or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_URL {url!r} must be the site's https:// address as people reach it, e.g. "
+                          "https://wmsj.example.gov.cn (http:// only in development)")

@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import gettext as _
 
 from volunteer_hub.certificates.models import CentreSeal, Certificate
@@ -18,6 +18,7 @@ from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.images import image_type
 from volunteer_hub.core.permissions import manages, require_centre_admin
+from volunteer_hub.core.urls import external_url
 from volunteer_hub.core.validators import mask_name
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
@@ -129,7 +130,7 @@ def seal_of(centre_id: int) -> CentreSeal | None:
 
 
 def verify_url(certificate: Certificate) -> str:
-    return url_for("certificates.verify", token=certificate.token, _external=True)
+    return external_url("certificates.verify", token=certificate.token)
 
 
 def pdf(certificate: Certificate) -> bytes:

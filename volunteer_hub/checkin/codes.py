@@ -1,12 +1,13 @@
 """Check-in codes as pages and the API both hand them out: the URL a code opens, and its images."""
-from flask import Response, url_for
+from flask import Response
 
 from volunteer_hub.checkin import services
 from volunteer_hub.core import qr
+from volunteer_hub.core.urls import external_url
 
 
 def checkin_url(token: str) -> str:
-    return url_for("checkin.scan_page", token=token, _external=True)
+    return external_url("checkin.scan_page", token=token)
 
 
 def image_response(kind: str, day, fmt: str) -> Response:

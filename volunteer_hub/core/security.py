@@ -4,6 +4,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from volunteer_hub.core import outbound
 from volunteer_hub.core.validators import mask_personal_data
 
 # No inline scripts or styles anywhere: templates load static/*.js and *.css only.
@@ -50,11 +51,37 @@ def mask_logs() -> None:
         logging.setLogRecordFactory(_masking_factory(current))
 
 
+class TrustedProxies:
+    """Forwarded headers count only when the request comes from a trusted proxy, and then exactly
+    ``count`` hops of them (ProxyFix). The host is never taken from them: absolute URLs come from
+    PUBLIC_URL (core.urls)."""
+
+    FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT",
+                 "HTTP_X_FORWARDED_PREFIX", "HTTP_FORWARDED")
+
+    def __init__(self, app, count: int, trusted: list):
+        self.app = app
+        self.trusted = trusted
+        self.behind_proxy = ProxyFix(app, x_for=count, x_proto=count, x_host=0, x_port=0, x_prefix=0)
+
+    def _from_proxy(self, address: str) -> bool:
+        try:
+            return outbound.inside(address, self.trusted)
+        except ValueError:  # a unix socket, or no address at all
+            return False
+
+    def __call__(self, environ, start_response):
+        if self._from_proxy(environ.get("REMOTE_ADDR") or ""):
+            return self.behind_proxy(environ, start_response)
+        for name in self.FORWARDED:
+            environ.pop(name, None)
+        return self.app(environ, start_response)
+
+
 def init_app(app: Flask) -> None:
     mask_logs()
     if app.config["PROXY_COUNT"]:
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["PROXY_COUNT"], app.config["TRUSTED_PROXIES"])
     production = app.config["ENV_NAME"] != "development"
 
     @app.after_request

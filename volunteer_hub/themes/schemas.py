@@ -1,5 +1,6 @@
 import marshmallow as ma
-from flask import url_for
+
+from volunteer_hub.core.urls import external_url
 
 
 class ThemeQuery(ma.Schema):
@@ -48,5 +49,5 @@ class ThemeOut(ma.Schema):
     published_at = ma.fields.DateTime(allow_none=True)
     status = ma.fields.String(metadata={"enum": ["scheduled", "published", "missed"]})
     poster_url = ma.fields.Function(
-        lambda theme: url_for("themes.poster", theme_id=theme.id, _external=True) if theme.poster_type else None)
+        lambda theme: external_url("themes.poster", theme_id=theme.id) if theme.poster_type else None)
     notes = ma.fields.List(ma.fields.Nested(NoteOut))

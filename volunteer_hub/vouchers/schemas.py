@@ -1,6 +1,6 @@
 import marshmallow as ma
-from flask import url_for
 
+from volunteer_hub.core.urls import external_url
 from volunteer_hub.core.validators import mask_name, mask_phone
 from volunteer_hub.credits.money import CreditsField
 
@@ -12,7 +12,7 @@ class VoucherIn(ma.Schema):
 class VoucherOut(ma.Schema):
     id = ma.fields.Integer()
     code = ma.fields.String(metadata={"description": "8 characters, for typing at the counter"})
-    url = ma.fields.Function(lambda v: url_for("vouchers.counter", code=v.code, _external=True),
+    url = ma.fields.Function(lambda v: external_url("vouchers.counter", code=v.code),
                              metadata={"description": "for the merchant to open by scanning the QR code"})
     offer_id = ma.fields.Integer()
     title = ma.fields.String(attribute="offer.title")

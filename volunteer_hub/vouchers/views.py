@@ -11,6 +11,7 @@ from volunteer_hub.core.downloads import csv_response
 from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.core.limits import client_ip
 from volunteer_hub.core.permissions import is_centre_admin, is_staff_of, staffed_merchant_ids
+from volunteer_hub.core.urls import external_url
 from volunteer_hub.core.validators import mask_name
 from volunteer_hub.credits.services import to_credits
 from volunteer_hub.extensions import db
@@ -44,7 +45,7 @@ def redeem(offer_id):
 @login_required
 def voucher(voucher_id):
     item = services.get_voucher_of(current_user, voucher_id)
-    url = url_for("vouchers.counter", code=item.code, _external=True)
+    url = external_url("vouchers.counter", code=item.code)
     return render_template("vouchers/voucher.html", voucher=item, action_form=ActionForm(),
                            qr_png=base64.b64encode(qr.png(url, box_size=8)).decode())
 
