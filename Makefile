@@ -78,9 +78,12 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT) — stop with Ctrl-C."
 	PUBLIC_URL=$${PUBLIC_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
+# Two worker processes (the CI machine has two cores), each with its own PostgreSQL cluster and Redis;
+# worksteal keeps both busy when one draws the slow fuzzing tests.
+PARALLEL := -n 2 --dist worksteal
 test: dev-install postgres redis browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -p no:cacheprovider
+	$(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL)
 
 # The clock-sensitive packages again from fixed instants (ticking; tests/conftest.py --pretend-now):
 # either side of the weekly report's Monday 06:00, the Saturday morning peak, New Year's Eve, and a
@@ -88,7 +91,7 @@ test: dev-install postgres redis browser
 # New Year's Eve runs on both databases (their local-month SQL differs); the others on SQLite, which
 # `make test` has already run side by side with PostgreSQL at the real date: half the time.
 CLOCK_PACKAGES := tests/reports tests/scheduler tests/themes tests/credits tests/events tests/checkin tests/needs
-PRETEND := $(BIN)/python -m pytest -p no:cacheprovider -q $(CLOCK_PACKAGES) --pretend-now
+PRETEND := $(BIN)/python -m pytest -p no:cacheprovider -q $(PARALLEL) $(CLOCK_PACKAGES) --pretend-now
 ON_SQLITE := -k "not postgresql"
 test-clocks: dev-install postgres
 	$(PRETEND) 2026-11-23T05:59+08:00 $(ON_SQLITE)
