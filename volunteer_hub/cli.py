@@ -79,6 +79,17 @@ def demo():
         click.echo(f"  {role:<16} {name:<8} {phone}")
 
 
+@hub.command("rotate-keys")
+@with_appcontext
+def rotate_keys():
+    """Re-encrypt every stored ID number under ID_ENCRYPTION_KEY. Rotation: put the old key in
+    ID_ENCRYPTION_KEY_FALLBACKS (and the old SECRET_KEY in SECRET_KEY_FALLBACKS), the new one in its
+    place, restart, run this; the old encryption key can go once it has finished."""
+    from volunteer_hub.people.services import rotate_id_numbers
+
+    click.echo(f"{rotate_id_numbers()} ID numbers re-encrypted under the current key.")
+
+
 @hub.command("export")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Archive to write (default: backup-<time>.tar.gz here).")

@@ -35,6 +35,10 @@ def _development_secret(instance_path: str) -> str:
         return f.read().strip()
 
 
+def _key_list(value: str) -> list[str]:
+    return [key.strip() for key in value.split(",") if key.strip()]
+
+
 def from_env(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment plus ``overrides``."""
     env = os.environ
@@ -58,8 +62,11 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
     config = {
         "ENV_NAME": environment,
         "SECRET_KEY": secret,
+        # Key rotation: old keys still verify sessions and signed tokens; only SECRET_KEY signs.
+        "SECRET_KEY_FALLBACKS": _key_list(env.get("SECRET_KEY_FALLBACKS", "")),
         # A separate key lets operators rotate the session key without losing ID numbers.
         "ID_ENCRYPTION_KEY": env.get("ID_ENCRYPTION_KEY") or secret,
+        "ID_ENCRYPTION_KEY_FALLBACKS": _key_list(env.get("ID_ENCRYPTION_KEY_FALLBACKS", "")),
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(db_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TIMEZONE": tz_name,
@@ -88,10 +95,17 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_CHECKIN": env.get("RATELIMIT_CHECKIN", "20 per minute"),
         "RATELIMIT_VOUCHER_CODE": env.get("RATELIMIT_VOUCHER_CODE", "30 per minute"),
         "RATELIMIT_PHONE_CODE": env.get("RATELIMIT_PHONE_CODE", "5 per minute; 30 per hour"),
+        "RATELIMIT_REGISTRATION": env.get("RATELIMIT_REGISTRATION", "10 per hour"),
         "SMS_BACKEND": env.get("SMS_BACKEND", "log"),  # log, webhook (core/sms.py)
-        # Account lock-out: this many wrong passwords in a row lock the account for a while.
-        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
+        # Wrong passwords (people.logins): free tries per source, then 1, 2, 4 … minutes' wait, capped;
+        # sources the account has never logged in from share an account-wide allowance too.
+        "LOGIN_FREE_ATTEMPTS": int(env.get("LOGIN_FREE_ATTEMPTS", "5")),
+        "LOGIN_ACCOUNT_FREE_ATTEMPTS": int(env.get("LOGIN_ACCOUNT_FREE_ATTEMPTS", "20")),
+        "LOGIN_LONGEST_DELAY_MINUTES": int(env.get("LOGIN_LONGEST_DELAY_MINUTES", "60")),
+        # A page session ends after this long without a request (a Saturday morning's check-in to
+        # check-out fits), and after SESSION_MAX_MINUTES in any case.
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "240")),
+        "SESSION_MAX_MINUTES": int(env.get("SESSION_MAX_MINUTES", str(7 * 24 * 60))),
         # Behind reverse proxies: how many hops of X-Forwarded-For/-Proto to trust, and only when the request
         # comes from one of TRUSTED_PROXIES (a client that reaches the app directly forges nothing).
         "PROXY_COUNT": int(env.get("PROXY_COUNT", "0")),
@@ -115,6 +129,9 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
         raise ConfigError("RATELIMIT_STORAGE_URI must be set outside development: redis://host:6379/0 shares the "
                           "limits between workers and servers (memory:// only for a single process)")
     _check_public_url(config["PUBLIC_URL"], environment)
+    if environment != "development":
+        for name in ("SECRET_KEY", "ID_ENCRYPTION_KEY"):
+            _check_key_strength(name, config[name])
     for name in ("OUTBOUND_ALLOWED_NETWORKS", "TRUSTED_PROXIES"):
         if isinstance(config[name], str):
             try:
@@ -122,6 +139,15 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
             except ValueError as exc:
                 raise ConfigError(f"{name}: {exc} (give addresses or CIDR blocks, comma-separated)") from None
     return config
+
+
+MIN_KEY_BYTES = 32
+
+
+def _check_key_strength(name: str, key: str) -> None:
+    """At least 32 bytes that look random: ``SECRET_KEY=x`` or a word repeated signs nothing safely."""
+    if len(key.encode()) < MIN_KEY_BYTES or len(set(key)) < 12:
+        raise ConfigError(f"{name} must be at least {MIN_KEY_BYTES} random bytes, e.g. {name}=$(openssl rand -hex 32)")
 
 
 def _check_public_url(url: str, environment: str) -> None:

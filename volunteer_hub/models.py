@@ -1,6 +1,7 @@
 """Imports every model so metadata (and Alembic autogenerate) sees the whole schema."""
 from volunteer_hub.certificates.models import CentreSeal, Certificate  # noqa: F401
 from volunteer_hub.checkin.models import Attendance  # noqa: F401
+from volunteer_hub.core import lengths  # noqa: F401  (text lengths guarded on every model)
 from volunteer_hub.core.audit import AuditEntry  # noqa: F401
 from volunteer_hub.credits.models import CreditAccount, CreditEntry, CreditPolicy, CreditTransaction  # noqa: F401
 from volunteer_hub.events.models import ServiceDay, ServiceDayTemplate, SignUp  # noqa: F401

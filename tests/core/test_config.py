@@ -25,7 +25,13 @@ def test_every_environment_but_development_requires_secret_key(monkeypatch, envi
     monkeypatch.setenv("VOLUNTEER_HUB_ENV", environment)
     with pytest.raises(ConfigError, match=f"SECRET_KEY must be set when VOLUNTEER_HUB_ENV={environment}"):
         create_app()
-    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    monkeypatch.setenv("PUBLIC_URL", "https://hub.example.cn")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    for weak in ("x", "s3cret", "a" * 64, "passwordpassword" * 4):
+        monkeypatch.setenv("SECRET_KEY", weak)
+        with pytest.raises(ConfigError, match="at least 32 random bytes"):
+            create_app()
+    monkeypatch.setenv("SECRET_KEY", "6f1c0e9a2b7d4c3e8f5a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a")
     config = create_app().config
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
     assert config["SESSION_COOKIE_HTTPONLY"] and config["REMEMBER_COOKIE_HTTPONLY"]

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
 from volunteer_hub.extensions import db
-from volunteer_hub.people import services
+from volunteer_hub.people import logins, services
 from volunteer_hub.people.models import User, VolunteerProfile
 
 ID = "11010519491231002X"
@@ -77,12 +77,15 @@ def test_failed_registration_writes_nothing(world):
 
 
 def test_authenticate(world):
-    assert services.authenticate("137 0000 0002", "Passw0rd!") == world.volunteer
+    def authenticate(phone, password):
+        return logins.authenticate(phone, password, address="203.0.113.1")
+
+    assert authenticate("137 0000 0002", "Passw0rd!") == world.volunteer
     assert world.volunteer.last_login_at is not None
-    assert services.authenticate("13700000002", "wrong-password1") is None
-    assert services.authenticate("13000000000", "Passw0rd!") is None
+    assert authenticate("13700000002", "wrong-password1") is None
+    assert authenticate("13000000000", "Passw0rd!") is None
     world.volunteer.active = False
-    assert services.authenticate("13700000002", "Passw0rd!") is None
+    assert authenticate("13700000002", "Passw0rd!") is None
 
 
 def test_tokens_expire_and_can_be_revoked(world):

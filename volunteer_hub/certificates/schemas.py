@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from volunteer_hub.certificates.services import verify_url
+from volunteer_hub.core.api import Text
 
 
 class ServiceOut(ma.Schema):
@@ -46,4 +47,4 @@ class IssueIn(ma.Schema):
 
 
 class RevokeIn(ma.Schema):
-    reason = ma.fields.String(required=True)
+    reason = Text(200, required=True)

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FloatField, HiddenField, StringField
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from volunteer_hub.core.timefields import LocalDateTimeField
 
@@ -14,7 +14,9 @@ class ScanForm(FlaskForm):
 
 
 class ManualForm(FlaskForm):
-    phone = StringField(_l("Volunteer's mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel"})
+    phone = StringField(_l("Volunteer's mobile phone"), validators=[Length(max=20), DataRequired()],
+                        render_kw={"inputmode": "tel"})
     checked_in_at = LocalDateTimeField(_l("Checked in at"), validators=[DataRequired()])
     checked_out_at = LocalDateTimeField(_l("Checked out at (optional)"), validators=[Optional()])
-    reason = StringField(_l("Reason"), validators=[DataRequired()], description=_l("Kept in the audit trail."))
+    reason = StringField(_l("Reason"), validators=[Length(max=200), DataRequired()],
+                         description=_l("Kept in the audit trail."))

@@ -1,6 +1,8 @@
 import marshmallow as ma
 
 from volunteer_hub.checkin.services import anomalies
+from volunteer_hub.core.api import Text
+from volunteer_hub.core.timefields import Instant
 from volunteer_hub.core.validators import mask_phone
 
 
@@ -11,7 +13,7 @@ class CheckinCodeOut(ma.Schema):
 
 
 class CheckinIn(ma.Schema):
-    token = ma.fields.String(required=True)
+    token = Text(200, required=True)
     lat = ma.fields.Float(load_default=None, allow_none=True)
     lon = ma.fields.Float(load_default=None, allow_none=True)
 
@@ -43,10 +45,10 @@ class CheckinOut(ma.Schema):
 
 
 class ManualIn(ma.Schema):
-    phone = ma.fields.String(required=True)
-    checked_in_at = ma.fields.AwareDateTime(required=True)
-    checked_out_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
-    reason = ma.fields.String(required=True)
+    phone = Text(20, required=True)
+    checked_in_at = Instant(required=True)
+    checked_out_at = Instant(load_default=None, allow_none=True)
+    reason = Text(200, required=True)
 
 
 class IdsField(ma.fields.Field):
@@ -74,11 +76,11 @@ class ApproveOut(ma.Schema):
 
 class RejectIn(ma.Schema):
     ids = ma.fields.List(ma.fields.Integer(strict=True), required=True)
-    reason = ma.fields.String(required=True)
+    reason = Text(200, required=True)
 
 
 class ReversalIn(ma.Schema):
-    reason = ma.fields.String(required=True)
+    reason = Text(200, required=True)
 
 
 class HoursOut(ma.Schema):

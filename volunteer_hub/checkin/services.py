@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, Signer
 
 from volunteer_hub.checkin.models import Attendance
 from volunteer_hub.checkin.models import AttendanceStatus as A
-from volunteer_hub.core import audit
+from volunteer_hub.core import audit, crypto
 from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_tz, utcnow, week_start
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import require_not_own
@@ -29,7 +29,7 @@ EARLY_MINUTES = 30  # check-in opens this long before the start
 # --- tokens -------------------------------------------------------------------------------
 
 def _signer() -> Signer:
-    return Signer(current_app.config["SECRET_KEY"], salt="volunteer_hub.checkin", digest_method=hashlib.sha256)
+    return Signer(crypto.signing_keys(), salt="volunteer_hub.checkin", digest_method=hashlib.sha256)
 
 
 def _step(now: datetime) -> int:

@@ -2,12 +2,19 @@
 from functools import wraps
 
 import flask_smorest
+import marshmallow as ma
 from flask import request
 from flask_login import current_user
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.routing import IntegerConverter
 
 from volunteer_hub.core.errors import ErrorSchema
+
+
+def Text(max_length: int, **kwargs) -> ma.fields.String:  # noqa: N802 (reads as a field class)
+    """A free-text field of at most ``max_length`` characters (documented as maxLength); the database
+    column holds as many (core.db refuses longer values for every model)."""
+    return ma.fields.String(validate=ma.validate.Length(max=max_length), **kwargs)
 
 
 class Api(flask_smorest.Api):

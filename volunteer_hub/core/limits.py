@@ -37,3 +37,5 @@ voucher_code = limiter.shared_limit(_configured("RATELIMIT_VOUCHER_CODE"), scope
                                     key_func=client_or_account)
 # Texting codes costs money and annoys the phone's holder: per address here, per phone in the service.
 phone_code = limiter.shared_limit(_configured("RATELIMIT_PHONE_CODE"), scope="phone-code", methods=["POST"])
+# Registration: page and API share one budget per address.
+registration = limiter.shared_limit(_configured("RATELIMIT_REGISTRATION"), scope="registration", methods=["POST"])

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.core.errors import ValidationFailed
+from volunteer_hub.core.timefields import in_range
 
 
 def month_start(now: datetime) -> datetime:
@@ -17,6 +18,8 @@ def month_bounds(month: str | None, now: datetime | None = None) -> tuple[dateti
     if month:
         try:
             start = datetime.strptime(month, "%Y-%m").replace(tzinfo=local_tz())
+            if not in_range(start):
+                raise ValueError(month)
         except ValueError:
             message = _("Give the month as YYYY-MM.")
             raise ValidationFailed(message, {"month": [message]}) from None

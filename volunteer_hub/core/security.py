@@ -1,7 +1,8 @@
 """Response headers that keep pages out of frames and scripts to our own files."""
 import logging
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from volunteer_hub.core import outbound
@@ -78,11 +79,43 @@ class TrustedProxies:
         return self.app(environ, start_response)
 
 
+MAX_JSON_DEPTH = 32  # our deepest request body nests 3; the parser recurses and fails near 1,000
+
+
+def too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON ``body`` nests arrays and objects more than ``limit`` deep (strings are skipped)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # the common case costs two counts
+    depth, in_string, escaped = 0, False, False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
 def init_app(app: Flask) -> None:
     mask_logs()
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["PROXY_COUNT"], app.config["TRUSTED_PROXIES"])
     production = app.config["ENV_NAME"] != "development"
+
+    @app.before_request
+    def refuse_deep_json():
+        if request.is_json and too_deep(request.get_data(cache=True)):
+            raise BadRequest(f"JSON nested more than {MAX_JSON_DEPTH} levels deep.")
 
     @app.after_request
     def add_security_headers(response):

@@ -1,5 +1,6 @@
 import marshmallow as ma
 
+from volunteer_hub.core.api import Text
 from volunteer_hub.credits.money import CreditsField
 
 
@@ -23,7 +24,7 @@ class AdjustmentIn(ma.Schema):
     user_id = ma.fields.Integer(strict=True, required=True)
     credits = ma.fields.Decimal(required=True, as_string=False,
                                 metadata={"description": "positive grants, negative claws back; in halves"})
-    reason = ma.fields.String(required=True)
+    reason = Text(200, required=True)
 
 
 class AdjustmentOut(ma.Schema):
@@ -48,11 +49,11 @@ class GrantRequestOut(ma.Schema):
 
 
 class DecisionIn(ma.Schema):
-    reason = ma.fields.String(load_default="", metadata={"description": "required to reject"})
+    reason = Text(200, load_default="", metadata={"description": "required to reject"})
 
 
 class PolicyIn(ma.Schema):
-    expiry = ma.fields.String(required=True, metadata={"enum": ["none", "end_of_next_year"]})
+    expiry = Text(200, required=True, metadata={"enum": ["none", "end_of_next_year"]})
     warn_days = ma.fields.Integer(strict=True, load_default=30,
                                   metadata={"description": "tell volunteers this many days ahead"})
 

@@ -4,7 +4,7 @@ Only this module writes ledger rows; other features call it (approval mints here
 """
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -33,11 +33,19 @@ from volunteer_hub.notifications.services import notify_users
 from volunteer_hub.people.models import VolunteerProfile
 
 MAX_ADJUSTMENT_CREDITS = 10_000
+MAX_CREDITS = 1_000_000  # any one amount; far above any real one, far below what the columns hold
 
 
 def to_units(credits) -> int:
     """Credits (1, 1.5, "2.5") to half-credit units; anything finer than half a credit is refused."""
-    units = Decimal(str(credits)) * UNITS_PER_CREDIT
+    try:
+        value = Decimal(str(credits))
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value.copy_abs() > MAX_CREDITS:  # copy_abs: no context, no overflow
+        message = _("Give an amount of credits between -%(most)s and %(most)s.", most=MAX_CREDITS)
+        raise ValidationFailed(message, {"credits": [message]})
+    units = value * UNITS_PER_CREDIT
     if units != units.to_integral_value():
         raise ValidationFailed(_("Credits come in halves."), {"credits": [_("Credits come in halves.")]})
     return int(units)
@@ -235,9 +243,9 @@ def adjust(actor, user, credits, reason: str, *, key: str | None = None,
     A grant that takes the day's grants to the volunteer above the centre's threshold waits for a
     second manager (a GrantRequest); claw-backs take credits away and post at once."""
     now = now or utcnow()
-    credits = Decimal(str(credits))
-    units, reason = _check_adjustment(actor, user, abs(credits), reason)
-    kind = TransactionKind.GRANT if credits > 0 else TransactionKind.CLAWBACK
+    signed = to_units(credits)  # refuses what is not a number, or too big, before any arithmetic
+    units, reason = _check_adjustment(actor, user, abs(signed) / UNITS_PER_CREDIT, reason)
+    kind = TransactionKind.GRANT if signed > 0 else TransactionKind.CLAWBACK
     station = user.profile.home_station
     if kind == TransactionKind.GRANT and (
             _granted_today(user, now) + units > settings_of(station).review_grant_credits * UNITS_PER_CREDIT):

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, StringField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length
 
 from volunteer_hub.core.forms import ActionForm, attempt, press
 from volunteer_hub.core.permissions import is_manager
@@ -22,9 +22,11 @@ bp.add_app_template_filter(credits_filter, "credits")  # every page shows amount
 
 
 class AdjustForm(FlaskForm):
-    phone = StringField(_l("Volunteer's mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel"})
+    phone = StringField(_l("Volunteer's mobile phone"), validators=[Length(max=20), DataRequired()],
+                        render_kw={"inputmode": "tel"})
     credits = DecimalField(_l("Credits (negative to claw back)"), places=1, validators=[DataRequired()])
-    reason = StringField(_l("Reason"), validators=[DataRequired()], description=_l("Kept in the audit trail."))
+    reason = StringField(_l("Reason"), validators=[Length(max=200), DataRequired()],
+                         description=_l("Kept in the audit trail."))
 
 
 @bp.route("/credits/adjust", methods=["GET", "POST"])

@@ -12,20 +12,20 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from volunteer_hub.core.timefields import LocalDateTimeField
 
 
 class CancelForm(FlaskForm):
-    reason = StringField(_l("Reason for cancelling"), validators=[DataRequired()])
+    reason = StringField(_l("Reason for cancelling"), validators=[Length(max=200), DataRequired()])
 
 
 class ServiceDayForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[Length(max=100), DataRequired()])
     node_id = SelectField(_l("Where"), coerce=int)
     team_ids = SelectMultipleField(_l("Teams"), coerce=int, validators=[Optional()])
-    description = TextAreaField(_l("Description"), validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000), Optional()])
     starts_at = LocalDateTimeField(_l("Starts"), validators=[DataRequired()])
     ends_at = LocalDateTimeField(_l("Ends"), validators=[DataRequired()])
     signup_deadline = LocalDateTimeField(_l("Sign-up deadline (optional)"), validators=[Optional()],
@@ -33,7 +33,7 @@ class ServiceDayForm(FlaskForm):
     capacity = IntegerField(_l("Capacity"), validators=[DataRequired()], default=30)
     credits_per_hour = IntegerField(_l("文明良票 credits per approved hour"), validators=[Optional()],
                                     description=_l("Empty: the centre's usual rate."))
-    address = StringField(_l("Address"), validators=[Optional()])
+    address = StringField(_l("Address"), validators=[Length(max=200), Optional()])
     lat = FloatField(_l("Latitude"), validators=[Optional()])
     lon = FloatField(_l("Longitude"), validators=[Optional()])
     checkin_radius_m = IntegerField(_l("Check-in radius (m)"), default=300, validators=[Optional()],
@@ -46,7 +46,7 @@ WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l(
 
 
 class TemplateForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[Length(max=100), DataRequired()])
     node_id = SelectField(_l("Where"), coerce=int)
     team_ids = SelectMultipleField(_l("Teams"), coerce=int, validators=[Optional()])
     weekday = SelectField(_l("Every"), coerce=int, choices=WEEKDAYS, default=5)
@@ -57,6 +57,6 @@ class TemplateForm(FlaskForm):
                                     description=_l("Empty: the centre's usual rate."))
     days_ahead = IntegerField(_l("Create this many days ahead"), default=14, validators=[DataRequired()])
     link_theme = BooleanField(_l("Link each to that week's theme"), default=True)
-    address = StringField(_l("Address"), validators=[Optional()])
+    address = StringField(_l("Address"), validators=[Length(max=200), Optional()])
     lat = FloatField(_l("Latitude"), validators=[Optional()])
     lon = FloatField(_l("Longitude"), validators=[Optional()])

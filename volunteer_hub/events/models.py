@@ -22,7 +22,7 @@ class ServiceDetails:
 
     node_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(100))
-    description: Mapped[str] = mapped_column(sa.Text, default="")
+    description: Mapped[str] = mapped_column(sa.String(2000), default="")
     address: Mapped[str] = mapped_column(sa.String(200), default="")
     lat: Mapped[float | None]
     lon: Mapped[float | None]

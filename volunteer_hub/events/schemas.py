@@ -1,19 +1,22 @@
 import marshmallow as ma
 
+from volunteer_hub.core.api import Text
+from volunteer_hub.core.timefields import Day, Instant
+
 
 class ServiceDayIn(ma.Schema):
     node_id = ma.fields.Integer(strict=True, required=True)
-    title = ma.fields.String(required=True)
-    description = ma.fields.String(load_default="")
+    title = Text(100, required=True)
+    description = Text(2000, load_default="")
     team_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list)
-    address = ma.fields.String(load_default="")
+    address = Text(200, load_default="")
     lat = ma.fields.Float(load_default=None, allow_none=True)
     lon = ma.fields.Float(load_default=None, allow_none=True)
     checkin_radius_m = ma.fields.Integer(strict=True, load_default=300, allow_none=True,
                                          metadata={"description": "geofence radius; used when lat/lon are given"})
-    starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset"})
-    ends_at = ma.fields.AwareDateTime(required=True)
-    signup_deadline = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    starts_at = Instant(required=True, metadata={"description": "ISO 8601 with offset"})
+    ends_at = Instant(required=True)
+    signup_deadline = Instant(load_default=None, allow_none=True)
     capacity = ma.fields.Integer(strict=True, required=True)
     credits_per_hour = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                                          metadata={"description": "default: the centre's usual rate"})
@@ -53,12 +56,12 @@ class TeamRef(ma.Schema):
 
 class EventQuery(ma.Schema):
     station = ma.fields.Integer(metadata={"description": "a station: its service days, those above and its points"})
-    from_ = ma.fields.AwareDateTime(data_key="from")
-    to = ma.fields.AwareDateTime()
+    from_ = Instant(data_key="from")
+    to = Instant()
 
 
 class CancelIn(ma.Schema):
-    reason = ma.fields.String(required=True)
+    reason = Text(200, required=True)
 
 
 class SignUpOut(ma.Schema):
@@ -70,14 +73,14 @@ class SignUpOut(ma.Schema):
 
 class TemplateIn(ma.Schema):
     node_id = ma.fields.Integer(strict=True, required=True)
-    title = ma.fields.String(required=True)
+    title = Text(100, required=True)
     weekday = ma.fields.Integer(strict=True, required=True, metadata={"description": "Monday 0 … Saturday 5, Sunday 6"})
-    start_time = ma.fields.Time(required=True, metadata={"description": "local time, e.g. 08:30"})
-    end_time = ma.fields.Time(required=True)
+    start_time = ma.fields.Time(required=True, metadata={"description": "local time, e.g. 08:30", "maxLength": 8})
+    end_time = ma.fields.Time(required=True, metadata={"maxLength": 8})
     capacity = ma.fields.Integer(strict=True, required=True)
     team_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list)
-    description = ma.fields.String(load_default="")
-    address = ma.fields.String(load_default="")
+    description = Text(2000, load_default="")
+    address = Text(200, load_default="")
     lat = ma.fields.Float(load_default=None, allow_none=True)
     lon = ma.fields.Float(load_default=None, allow_none=True)
     checkin_radius_m = ma.fields.Integer(strict=True, load_default=300, allow_none=True)
@@ -86,7 +89,7 @@ class TemplateIn(ma.Schema):
     link_theme = ma.fields.Boolean(load_default=True, metadata={"description": "link each to that week's theme"})
     days_ahead = ma.fields.Integer(strict=True, load_default=14,
                                    metadata={"description": "how far ahead to create them"})
-    starts_on = ma.fields.Date(load_default=None, allow_none=True)
+    starts_on = Day(load_default=None, allow_none=True)
 
 
 class TemplateOut(ma.Schema):

@@ -1,14 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class ApplyForm(FlaskForm):
-    name = StringField(_l("Merchant name"), validators=[DataRequired()])
-    address = StringField(_l("Address"), validators=[Optional()])
-    contact_phone = StringField(_l("Contact phone"), validators=[DataRequired()], render_kw={"inputmode": "tel"})
-    licence_no = StringField(_l("Licence number (统一社会信用代码)"), validators=[DataRequired()])
+    name = StringField(_l("Merchant name"), validators=[Length(max=100), DataRequired()])
+    address = StringField(_l("Address"), validators=[Length(max=200), Optional()])
+    contact_phone = StringField(_l("Contact phone"), validators=[Length(max=20), DataRequired()],
+                                render_kw={"inputmode": "tel"})
+    licence_no = StringField(_l("Licence number (统一社会信用代码)"), validators=[Length(max=32), DataRequired()])
     centre_id = SelectField(_l("Practice centre"), coerce=int)
 
 
@@ -17,18 +18,19 @@ class PairingForm(FlaskForm):
 
 
 class StaffForm(FlaskForm):
-    phone = StringField(_l("Mobile phone"), validators=[DataRequired()], render_kw={"inputmode": "tel"},
+    phone = StringField(_l("Mobile phone"), validators=[Length(max=20), DataRequired()], render_kw={"inputmode": "tel"},
                         description=_l("The holder of this phone accepts or declines the invitation in their inbox; "
                                        "without an account they are told by text message to register first."))
 
 
 class SuspendForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[DataRequired()], description=_l("Kept in the audit trail."))
+    reason = StringField(_l("Reason"), validators=[Length(max=200), DataRequired()],
+                         description=_l("Kept in the audit trail."))
 
 
 class OfferForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired()])
-    description = TextAreaField(_l("Description"), validators=[Optional()])
+    title = StringField(_l("Title"), validators=[Length(max=100), DataRequired()])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000), Optional()])
     price = DecimalField(_l("Price in credits"), places=1, validators=[DataRequired()])
     stock = IntegerField(_l("Stock (empty: unlimited)"), validators=[Optional()])
     monthly_limit = IntegerField(_l("Per volunteer per month (empty: no limit)"), validators=[Optional()])

@@ -46,7 +46,7 @@ class Offer(CreatedAtMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(100))
-    description: Mapped[str] = mapped_column(sa.Text, default="")
+    description: Mapped[str] = mapped_column(sa.String(2000), default="")
     price: Mapped[int]  # half-credit units
     stock: Mapped[int | None]  # None: unlimited
     reserved: Mapped[int] = mapped_column(default=0)

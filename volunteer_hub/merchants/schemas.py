@@ -1,14 +1,16 @@
 import marshmallow as ma
 
+from volunteer_hub.core.api import Text
+from volunteer_hub.core.timefields import Instant
 from volunteer_hub.core.validators import mask_phone
 from volunteer_hub.credits.money import CreditsField
 
 
 class MerchantIn(ma.Schema):
-    name = ma.fields.String(required=True)
-    address = ma.fields.String(load_default="")
-    contact_phone = ma.fields.String(required=True)
-    licence_no = ma.fields.String(required=True, metadata={"description": "统一社会信用代码"})
+    name = Text(100, required=True)
+    address = Text(200, load_default="")
+    contact_phone = Text(20, required=True)
+    licence_no = Text(32, required=True, metadata={"description": "统一社会信用代码"})
     centre_id = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                                   metadata={"description": "defaults to the centre of the applicant's home station"})
 
@@ -31,7 +33,7 @@ class PairingIn(ma.Schema):
 
 
 class StaffIn(ma.Schema):
-    phone = ma.fields.String(required=True, metadata={"description": "the phone to invite"})
+    phone = Text(20, required=True, metadata={"description": "the phone to invite"})
 
 
 class InvitationOut(ma.Schema):
@@ -57,19 +59,19 @@ class StaffOut(ma.Schema):
 
 
 class SuspendIn(ma.Schema):
-    reason = ma.fields.String(load_default="", metadata={"description": "required to suspend"})
+    reason = Text(200, load_default="", metadata={"description": "required to suspend"})
 
 
 class OfferIn(ma.Schema):
-    title = ma.fields.String(required=True)
-    description = ma.fields.String(load_default="")
+    title = Text(100, required=True)
+    description = Text(2000, load_default="")
     price = ma.fields.Decimal(required=True, as_string=False, metadata={"description": "credits, in halves"})
     stock = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                               metadata={"description": "empty: unlimited"})
     monthly_limit = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                                       metadata={"description": "vouchers per volunteer per month"})
-    valid_from = ma.fields.AwareDateTime(load_default=None, allow_none=True)
-    valid_to = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    valid_from = Instant(load_default=None, allow_none=True)
+    valid_to = Instant(load_default=None, allow_none=True)
     station_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list,
                                  metadata={"description": "empty: every station paired with the merchant"})
 

@@ -28,7 +28,7 @@ class Need(CreatedAtMixin, db.Model):
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     node_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"), index=True)
     category: Mapped[str] = mapped_column(sa.String(16))
-    description: Mapped[str] = mapped_column(sa.Text)
+    description: Mapped[str] = mapped_column(sa.String(2000))
     address: Mapped[str] = mapped_column(sa.String(200))
     wished_at: Mapped[datetime]
     contact_phone: Mapped[str] = mapped_column(sa.String(11))
@@ -42,7 +42,7 @@ class Need(CreatedAtMixin, db.Model):
     accepted_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     rating: Mapped[int | None]
-    review: Mapped[str] = mapped_column(sa.Text, default="")
+    review: Mapped[str] = mapped_column(sa.String(1000), default="")
     flagged: Mapped[bool] = mapped_column(default=False)  # a low rating the manager should look at
 
     resident: Mapped["User"] = relationship()  # noqa: F821

@@ -1,35 +1,38 @@
 import marshmallow as ma
 
+from volunteer_hub.core.api import Text
+from volunteer_hub.core.timefields import Instant
+
 
 class NeedIn(ma.Schema):
     node_id = ma.fields.Integer(strict=True, required=True,
                                 metadata={"description": "the station or point nearest the address"})
-    category = ma.fields.String(required=True, metadata={"description": "a team category (8+N), or other"})
-    description = ma.fields.String(required=True)
-    address = ma.fields.String(required=True)
-    wished_at = ma.fields.AwareDateTime(required=True)
-    contact_phone = ma.fields.String(required=True)
+    category = Text(32, required=True, metadata={"description": "a team category (8+N), or other"})
+    description = Text(2000, required=True)
+    address = Text(200, required=True)
+    wished_at = Instant(required=True)
+    contact_phone = Text(20, required=True)
 
 
 class NeedQuery(ma.Schema):
     node = ma.fields.Integer(metadata={"description": "a node's queue (its managers); default: mine and my teams'"})
-    state = ma.fields.String(metadata={"enum": ["submitted", "dispatched", "accepted", "completed", "reviewed",
+    state = Text(200, metadata={"enum": ["submitted", "dispatched", "accepted", "completed", "reviewed",
                                                 "cancelled"]})
 
 
 class DispatchIn(ma.Schema):
     team_id = ma.fields.Integer(strict=True, required=True)
-    accept_by = ma.fields.AwareDateTime(required=True)
+    accept_by = Instant(required=True)
 
 
 class ReasonIn(ma.Schema):
-    reason = ma.fields.String(required=True)
+    reason = Text(200, required=True)
 
 
 class AcceptIn(ma.Schema):
     service_day_id = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                                        metadata={"description": "attach to this service day of the team"})
-    starts_at = ma.fields.AwareDateTime(load_default=None, allow_none=True,
+    starts_at = Instant(load_default=None, allow_none=True,
                                         metadata={"description": "default: the wished time"})
     hours = ma.fields.Integer(strict=True, load_default=2)
     capacity = ma.fields.Integer(strict=True, load_default=10)
@@ -37,7 +40,7 @@ class AcceptIn(ma.Schema):
 
 class ReviewIn(ma.Schema):
     rating = ma.fields.Integer(strict=True, required=True, metadata={"description": "1 to 5"})
-    comment = ma.fields.String(load_default="")
+    comment = Text(1000, load_default="")
 
 
 class EventOut(ma.Schema):

@@ -1,14 +1,15 @@
 import marshmallow as ma
 
+from volunteer_hub.core.api import Text
 from volunteer_hub.nodes.models import NodeKind
 
 
 class NodeIn(ma.Schema):
-    name = ma.fields.String(required=True)
+    name = Text(100, required=True)
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf([k.value for k in NodeKind]))
     parent_id = ma.fields.Integer(strict=True, load_default=None, allow_none=True)
-    code = ma.fields.String(load_default=None, allow_none=True)
-    address = ma.fields.String(load_default="")
+    code = Text(32, load_default=None, allow_none=True)
+    address = Text(200, load_default="")
     lat = ma.fields.Float(load_default=None, allow_none=True)
     lon = ma.fields.Float(load_default=None, allow_none=True)
 

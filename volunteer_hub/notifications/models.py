@@ -20,7 +20,7 @@ class Notification(CreatedAtMixin, db.Model):
     key: Mapped[str] = mapped_column(sa.String(100))
     kind: Mapped[str] = mapped_column(sa.String(32))
     title: Mapped[str] = mapped_column(sa.String(200))
-    body: Mapped[str] = mapped_column(sa.Text, default="")
+    body: Mapped[str] = mapped_column(sa.String(2000), default="")
     link: Mapped[str] = mapped_column(sa.String(255), default="")
     read_at: Mapped[datetime | None]
 

@@ -1,5 +1,7 @@
 import marshmallow as ma
 
+from volunteer_hub.core.api import Text
+
 
 class NotificationOut(ma.Schema):
     id = ma.fields.Integer()
@@ -26,7 +28,7 @@ class MarkReadOut(ma.Schema):
 
 
 class WebhookIn(ma.Schema):
-    url = ma.fields.String(required=True)
+    url = Text(500, required=True)
     active = ma.fields.Boolean(load_default=True)
     new_secret = ma.fields.Boolean(load_default=False, metadata={"description": "rotate the signing secret"})
 

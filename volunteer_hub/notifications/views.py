@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, URLField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length
 
 from volunteer_hub.core import outbound
 from volunteer_hub.core.forms import ActionForm, attempt
@@ -54,7 +54,7 @@ def read_all():
 
 
 class WebhookForm(FlaskForm):
-    url = URLField(_l("Gateway address"), validators=[DataRequired()],
+    url = URLField(_l("Gateway address"), validators=[Length(max=500), DataRequired()],
                    description=_l("Every message to this centre's volunteers is POSTed here as signed JSON."))
     active = BooleanField(_l("Active"), default=True)
     new_secret = BooleanField(_l("Make a new signing secret"))

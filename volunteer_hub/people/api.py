@@ -8,10 +8,12 @@ from volunteer_hub.core.api import Blueprint, auth_required, bearer_token
 from volunteer_hub.core.errors import ErrorSchema, refusal
 from volunteer_hub.core.permissions import require_manage
 from volunteer_hub.nodes.services import get_node
-from volunteer_hub.people import services, verification
+from volunteer_hub.people import logins, services, verification
+from volunteer_hub.people.login import authenticate
 from volunteer_hub.people.schemas import (
     ManagerIn,
     ManagerOut,
+    PasswordChangeIn,
     PasswordResetIn,
     PhoneCodeIn,
     PhoneCodeOut,
@@ -31,11 +33,13 @@ class Token(MethodView):
     @limits.login
     @blp.arguments(TokenIn)
     @blp.response(201, TokenOut)
-    @blp.alt_response(429, schema=ErrorSchema, description="Too many attempts, or the account is locked")
+    @blp.alt_response(429, schema=ErrorSchema, description="Too many attempts from this address, or this source "
+                                                          "must wait after repeated wrong passwords")
     def post(self, data):
-        """Exchange phone and password for a bearer token (rate-limited; repeated failures lock the account)."""
-        user = services.authenticate(data["phone"], data["password"])
-        if user is None:  # answered, not raised: the failure is kept and counts towards the lock-out
+        """Exchange phone and password for a bearer token (rate-limited; wrong passwords earn this source a
+        growing wait, never the account's owner on a device that has logged in before)."""
+        user = authenticate(data["phone"], data["password"])
+        if user is None:  # answered, not raised: the failure is kept and counts towards the delay
             return refusal(401, _("Wrong phone number or password."))
         raw, token = services.issue_token(user)
         return {"token": raw, "expires_at": token.expires_at, "user": user}
@@ -75,11 +79,30 @@ def password_reset(data):
 @blp.route("/volunteers")
 class Volunteers(MethodView):
     @blp.doc(security=[])
+    @limits.registration
     @blp.arguments(VolunteerIn)
     @blp.response(201, UserOut)
     def post(self, data):
-        """志愿者注册: self-registration; the ID number comes back masked."""
+        """志愿者注册: self-registration with the code texted to the phone; the ID number comes back masked.
+        A phone that already has an account gets no code, so the answer never tells who is registered."""
         return verification.register_volunteer(**data)
+
+
+@blp.route("/me/password", methods=["POST"])
+@auth_required
+@blp.arguments(PasswordChangeIn)
+@blp.response(204)
+def change_password(data):
+    """修改密码: every session and API token of the account ends, this one included."""
+    logins.change_password(current_user._get_current_object(), data["current_password"], data["new_password"])
+
+
+@blp.route("/me/sessions", methods=["DELETE"])
+@auth_required
+@blp.response(204)
+def end_sessions():
+    """在所有设备上退出: every session and API token of the account ends, this one included."""
+    logins.end_all_sessions(current_user._get_current_object())
 
 
 @blp.route("/me")

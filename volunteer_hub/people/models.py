@@ -22,9 +22,13 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
-    # Lock-out after repeated wrong passwords (people.services.authenticate).
+    # Wrong passwords from sources this account has never logged in from, all together, and the delay
+    # they have earned (people.services.authenticate); a device that has logged in is never held by it.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
+    # Part of every session's identity: raised on password change and "log out everywhere", it ends
+    # every session and API token issued before.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     profile: Mapped["VolunteerProfile | None"] = relationship(
         back_populates="user", foreign_keys="VolunteerProfile.user_id"
@@ -32,6 +36,14 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     grants: Mapped[list["Grant"]] = relationship(
         back_populates="user", foreign_keys="Grant.user_id", cascade="all, delete-orphan"
     )
+
+    __table_args__ = (
+        sa.CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
+        sa.CheckConstraint("session_version >= 1", name="session_version_positive"),
+    )
+
+    def get_id(self) -> str:  # flask-login: the session names the version it was made under
+        return f"{self.id}.{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # flask-login: inactive users cannot log in
@@ -118,6 +130,37 @@ class ApiToken(CreatedAtMixin, db.Model):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Wrong passwords for one account from one source: an address (``ip:…``, an IPv6 /64) or a device
+    that has logged in to the account before (``device:…``). Each source earns its own growing delay,
+    so a guesser elsewhere cannot lock the owner out."""
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(sa.String(80))
+    failures: Mapped[int] = mapped_column(default=0)
+    blocked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "source"),
+        sa.CheckConstraint("failures >= 0", name="failures_non_negative"),
+    )
+
+
+class RevokedSession(db.Model):
+    """A browser session ended by logging out: a copy of its cookie is refused until it would have
+    expired anyway (then the row goes)."""
+
+    __tablename__ = "revoked_sessions"
+
+    sid: Mapped[str] = mapped_column(sa.String(43), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class PhoneCode(CreatedAtMixin, db.Model):

@@ -1,11 +1,17 @@
 import marshmallow as ma
 
+from volunteer_hub.core.api import Text
 from volunteer_hub.core.validators import mask_phone
 
 
 class TokenIn(ma.Schema):
-    phone = ma.fields.String(required=True)
-    password = ma.fields.String(required=True, load_only=True)
+    phone = Text(20, required=True)
+    password = Text(128, required=True, load_only=True)
+
+
+class PasswordChangeIn(ma.Schema):
+    current_password = Text(128, required=True, load_only=True)
+    new_password = Text(128, required=True, load_only=True)
 
 
 class GrantOut(ma.Schema):
@@ -36,7 +42,7 @@ class TokenOut(ma.Schema):
 
 
 class PhoneCodeIn(ma.Schema):
-    phone = ma.fields.String(required=True)
+    phone = Text(20, required=True)
     purpose = ma.fields.String(required=True, validate=ma.validate.OneOf(["register", "reset"]))
 
 
@@ -45,25 +51,25 @@ class PhoneCodeOut(ma.Schema):
 
 
 class PasswordResetIn(ma.Schema):
-    phone = ma.fields.String(required=True)
-    code = ma.fields.String(required=True)
-    password = ma.fields.String(required=True, load_only=True)
+    phone = Text(20, required=True)
+    code = Text(32, required=True)
+    password = Text(128, required=True, load_only=True)
 
 
 class VolunteerIn(ma.Schema):
-    name = ma.fields.String(required=True)
-    phone = ma.fields.String(required=True)
-    code = ma.fields.String(required=True, load_only=True, metadata={"description": "from POST /auth/phone-codes"})
-    password = ma.fields.String(required=True, load_only=True)
+    name = Text(50, required=True)
+    phone = Text(20, required=True)
+    code = Text(32, required=True, load_only=True, metadata={"description": "from POST /auth/phone-codes"})
+    password = Text(128, required=True, load_only=True)
     home_station_id = ma.fields.Integer(strict=True, required=True)
-    id_number = ma.fields.String(load_default=None, allow_none=True)
-    skills = ma.fields.List(ma.fields.String(), load_default=list)
+    id_number = Text(32, load_default=None, allow_none=True)
+    skills = ma.fields.List(Text(50), load_default=list, validate=ma.validate.Length(max=20))
 
 
 class ProfilePatch(ma.Schema):
-    name = ma.fields.String()
-    skills = ma.fields.List(ma.fields.String())
-    id_number = ma.fields.String()
+    name = Text(50)
+    skills = ma.fields.List(Text(50), validate=ma.validate.Length(max=20))
+    id_number = Text(32)
     home_station_id = ma.fields.Integer(strict=True)
 
 

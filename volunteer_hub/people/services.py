@@ -1,6 +1,5 @@
 """Accounts, volunteer profiles, role grants and API tokens."""
 import hashlib
-import math
 import secrets
 from datetime import timedelta
 
@@ -8,11 +7,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from volunteer_hub.core import audit, crypto
 from volunteer_hub.core.db import utcnow
-from volunteer_hub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import Role, require_manage
 from volunteer_hub.core.validators import (
     id_number_problem,
@@ -109,14 +108,14 @@ def _id_number_fields(id_number: str | None, *, exclude_user_id: int | None = No
     problem = id_number_problem(id_number)
     if problem:
         raise ValidationFailed(_("The ID number is not valid."), {"id_number": [_ID_MESSAGES[problem]()]})
-    digest = crypto.lookup_digest(id_number)
-    taken = db.session.scalar(sa.select(VolunteerProfile.user_id).where(VolunteerProfile.id_number_digest == digest))
+    taken = db.session.scalar(sa.select(VolunteerProfile.user_id).where(
+        VolunteerProfile.id_number_digest.in_(crypto.lookup_digests(id_number))))
     if taken and taken != exclude_user_id:
         raise Conflict(_("This ID number is already registered."),
                        {"id_number": [_("This ID number is already registered.")]})
     return {
         "id_number_encrypted": crypto.encrypt(id_number),
-        "id_number_digest": digest,
+        "id_number_digest": crypto.lookup_digest(id_number),
         "id_number_masked": mask_id_number(id_number),
     }
 
@@ -186,50 +185,7 @@ def update_profile(user: User, *, name: str | None = None, skills=None, id_numbe
     return user
 
 
-class AccountLocked(DomainError):
-    status = 429
-    code = "account_locked"
-
-
-def authenticate(phone: str, password: str) -> User | None:
-    """The user, or None for a wrong phone or password. Commit afterwards either way: failures count.
-
-    ``LOGIN_MAX_FAILURES`` wrong passwords in a row lock the account for ``LOGIN_LOCK_MINUTES``;
-    while locked even the right password is refused, so guessing gains nothing.
-    """
-    user = find_by_phone(phone or "")
-    if user is None:
-        # Spend the same time as a real check so timing does not reveal registered numbers.
-        check_password_hash(_dummy_hash(), password or "")
-        return None
-    now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = math.ceil((user.locked_until - now).total_seconds() / 60)
-        raise AccountLocked(_("Too many wrong passwords: this account is locked; try again in %(minutes)s "
-                              "minutes.", minutes=minutes))
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
-        _count_failure(user, now)
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    return user
-
-
-def _count_failure(user: User, now) -> None:
-    # One UPDATE, so parallel guesses are all counted.
-    failures = db.session.scalar(
-        sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-        .returning(User.failed_logins)
-    )
-    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
-        lock = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-        db.session.execute(sa.update(User).where(User.id == user.id).values(failed_logins=0, locked_until=now + lock))
-        audit.record(None, "account.locked", user, failures=failures, until=(now + lock).isoformat())
-    db.session.refresh(user)
-
-
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
     cache = current_app.extensions.setdefault("volunteer_hub_dummy_hash", {})
     if "hash" not in cache:
         cache["hash"] = hash_password(secrets.token_hex(8))
@@ -311,3 +267,21 @@ def create_admin(*, name: str, phone: str, password: str, centre: Node | None = 
     db.session.flush()
     audit.record(None, "grant.admin", grant, user_id=user.id, node_id=getattr(centre, "id", None))
     return user
+
+
+def rotate_id_numbers(batch: int = 500) -> int:
+    """Re-encrypt every stored ID number (and its digest) under the current key; returns how many.
+    Safe to run again: rows already under the current key come out the same."""
+    done, last = 0, 0
+    while True:
+        profiles = db.session.scalars(sa.select(VolunteerProfile).where(
+            VolunteerProfile.id_number_encrypted.is_not(None), VolunteerProfile.user_id > last)
+            .order_by(VolunteerProfile.user_id).limit(batch)).all()
+        if not profiles:
+            return done
+        for profile in profiles:
+            plain = crypto.decrypt(profile.id_number_encrypted)
+            profile.id_number_encrypted = crypto.encrypt(plain)
+            profile.id_number_digest = crypto.lookup_digest(plain)
+        last, done = profiles[-1].user_id, done + len(profiles)
+        db.session.commit()

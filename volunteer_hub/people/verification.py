@@ -14,13 +14,14 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from volunteer_hub.core import audit, sms
+from volunteer_hub.core import sms
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import Conflict, DomainError, ValidationFailed
 from volunteer_hub.core.validators import is_mainland_mobile, normalise_phone, password_problem
 from volunteer_hub.extensions import db
+from volunteer_hub.people import logins
 from volunteer_hub.people import services as people
-from volunteer_hub.people.models import ApiToken, PhoneCode, User
+from volunteer_hub.people.models import PhoneCode, User
 
 PURPOSES = ("register", "reset")
 CODE_TTL = timedelta(minutes=5)
@@ -109,13 +110,14 @@ def register_volunteer(*, code: str, **account) -> User:
         errors["code"] = [_("Enter the 6-digit code texted to your phone.")]
     if errors:
         raise ValidationFailed(_("The registration is not valid."), errors)
-    people.ensure_phone_free(phone)
+    # The code first: without it, "already registered" would tell anyone which phones have accounts.
     use_code(phone, "register", code)
+    people.ensure_phone_free(phone)
     return people.register_volunteer(**account)
 
 
 def reset_password(*, phone: str, code: str, password: str, now: datetime | None = None) -> User:
-    """找回密码: a new password for the phone's account; its API tokens end and its lock-out lifts."""
+    """找回密码: a new password for the phone's account; its sessions and API tokens end, its delays lift."""
     phone, now = normalise_phone(phone or ""), now or utcnow()
     problem = password_problem(password or "", phone)
     if problem:
@@ -126,9 +128,6 @@ def reset_password(*, phone: str, code: str, password: str, now: datetime | None
     if user is None:  # a code can exist for an unregistered phone; it resets nothing
         raise _bad_code()
     user.password_hash = people.hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
-    db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=now).execution_options(synchronize_session=False))
-    db.session.flush()
-    audit.record(user, "account.password_reset", user)
+    logins.lift_delays(user)
+    logins.end_all_sessions(user, now, reason="password_reset")
     return user

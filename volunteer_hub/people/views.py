@@ -3,13 +3,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from volunteer_hub.core import limits
 from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.nodes.services import stations_under
-from volunteer_hub.people import services, verification
+from volunteer_hub.people import logins, services, verification
 from volunteer_hub.people.forms import (
+    ChangePasswordForm,
     LoginForm,
     PasswordResetForm,
     PhoneCodeForm,
@@ -17,6 +18,8 @@ from volunteer_hub.people.forms import (
     SignupForm,
     split_skills,
 )
+from volunteer_hub.people.login import authenticate, end_session, start_session
+from volunteer_hub.people.logins import LoginDelayed
 
 bp = Blueprint("people", __name__)
 
@@ -60,6 +63,7 @@ def _code_form(purpose: str) -> PhoneCodeForm:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limits.registration
 def signup():
     form = SignupForm()
     form.home_station_id.choices = _station_choices()
@@ -71,7 +75,7 @@ def signup():
             home_station_id=form.home_station_id.data, id_number=form.id_number.data or None,
             skills=split_skills(form.skills.data)), form)
         if ok:
-            login_user(user)
+            start_session(user)
             flash(_("Welcome, %(name)s! You are registered as a volunteer.", name=user.name), "success")
             return redirect(url_for("home.index"))
     return render_template("people/signup.html", form=form, code_form=_code_form("register")), \
@@ -101,15 +105,15 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.phone.data, form.password.data)
-        except services.AccountLocked as exc:
+            user = authenticate(form.phone.data, form.password.data)
+        except LoginDelayed as exc:
             user = None
             form.form_errors.append(exc.message)
         else:  # the page answers 422 without raising: the failure is kept and counts towards the lock-out
             if user is None:
                 form.form_errors.append(_("Wrong phone number or password."))
         if user is not None:
-            login_user(user)
+            start_session(user)
             flash(_("Logged in as %(name)s.", name=user.name), "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("people/login.html", form=form), 422 if form.errors or form.form_errors else 200
@@ -118,9 +122,36 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if ActionForm().validate_on_submit():
-        logout_user()
+        end_session()
         flash(_("You have logged out."), "info")
     return redirect(url_for("home.index"))
+
+
+@bp.route("/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """在所有设备上退出: every session (this one too) and every API token of the account ends."""
+    if ActionForm().validate_on_submit():
+        logins.end_all_sessions(current_user._get_current_object())
+        end_session()
+        flash(_("You are logged out on every device."), "info")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """修改密码: every other session and API token ends; this browser stays logged in."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        ok, _none = attempt(lambda: logins.change_password(user, form.current_password.data,
+                                                           form.new_password.data), form)
+        if ok:
+            start_session(user)
+            flash(_("Your password is changed; other devices are logged out."), "success")
+            return redirect(url_for("people.profile"))
+    return render_template("people/password.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
 @bp.route("/me", methods=["GET", "POST"])

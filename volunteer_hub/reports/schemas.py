@@ -1,9 +1,11 @@
 import marshmallow as ma
 
+from volunteer_hub.core.api import Text
+
 
 class WeeklyQuery(ma.Schema):
     centre = ma.fields.Integer(required=True)
-    week = ma.fields.String(metadata={"description": "any day of the week (ISO date); default the last full week"})
+    week = Text(10, metadata={"description": "any day of the week (ISO date); default the last full week"})
 
 
 class Figures(ma.Schema):
@@ -35,7 +37,7 @@ class WeeklyReportOut(ma.Schema):
 
 class AnomalyQuery(ma.Schema):
     centre = ma.fields.Integer(required=True)
-    month = ma.fields.String(metadata={"description": "YYYY-MM; default this month"})
+    month = Text(10, metadata={"description": "YYYY-MM; default this month"})
 
 
 class OutlierOut(ma.Schema):

@@ -17,6 +17,7 @@ from volunteer_hub.core.db import (
 )
 from volunteer_hub.core.errors import Forbidden, ValidationFailed
 from volunteer_hub.core.permissions import Role, manages_in
+from volunteer_hub.core.timefields import parse_day
 from volunteer_hub.credits.models import AccountKind, CreditAccount, CreditEntry, CreditTransaction, TransactionKind
 from volunteer_hub.credits.services import existing_account, to_credits
 from volunteer_hub.events.models import ServiceDay
@@ -41,7 +42,7 @@ def parse_week(value: str | None, now: datetime | None = None) -> date:
     if not value:
         return last_complete_week(now or utcnow())
     try:
-        return week_start(date.fromisoformat(value))
+        return week_start(parse_day(value))
     except ValueError:
         message = _("Give the week as a date, e.g. 2026-11-16.")
         raise ValidationFailed(message, {"week": [message]}) from None

@@ -31,7 +31,7 @@ class Team(CreatedAtMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(100))
     category: Mapped[str] = mapped_column(sa.String(16), index=True)
     custom_category: Mapped[str | None] = mapped_column(sa.String(40))
-    description: Mapped[str] = mapped_column(sa.Text, default="")
+    description: Mapped[str] = mapped_column(sa.String(2000), default="")
     leader_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
 
     node: Mapped["Node"] = relationship()  # noqa: F821

@@ -1,18 +1,19 @@
 import marshmallow as ma
 
+from volunteer_hub.core.api import Text
 from volunteer_hub.teams.models import OTHER, STANDARD_CATEGORIES
 
 CATEGORIES = [*STANDARD_CATEGORIES, OTHER]
 
 
 class TeamIn(ma.Schema):
-    name = ma.fields.String(required=True)
-    category = ma.fields.String(required=True, metadata={"enum": CATEGORIES})
-    custom_category = ma.fields.String(load_default=None, allow_none=True,
+    name = Text(100, required=True)
+    category = Text(32, required=True, metadata={"enum": CATEGORIES})
+    custom_category = Text(200, load_default=None, allow_none=True,
                                        metadata={"description": "the local 'N' category, for category 'other'"})
     node_id = ma.fields.Integer(strict=True, required=True)
     leader_id = ma.fields.Integer(strict=True, required=True)
-    description = ma.fields.String(load_default="")
+    description = Text(2000, load_default="")
 
 
 class TeamOut(ma.Schema):
@@ -28,7 +29,7 @@ class TeamOut(ma.Schema):
 class TeamQuery(ma.Schema):
     node_id = ma.fields.Integer()
     category = ma.fields.String(validate=ma.validate.OneOf(CATEGORIES))
-    q = ma.fields.String(metadata={"description": "part of the team name"})
+    q = Text(100, metadata={"description": "part of the team name"})
 
 
 class MemberIn(ma.Schema):

@@ -21,8 +21,8 @@ class Theme(CreatedAtMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     node_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(100))
-    description: Mapped[str] = mapped_column(sa.Text, default="")
-    guidance: Mapped[str] = mapped_column(sa.Text, default="")  # what stations should do
+    description: Mapped[str] = mapped_column(sa.String(2000), default="")
+    guidance: Mapped[str] = mapped_column(sa.String(2000), default="")  # what stations should do
     places: Mapped[str] = mapped_column(sa.String(500), default="")  # suggested places
     held_on: Mapped[date] = mapped_column(sa.Date, index=True)
     publish_at: Mapped[datetime] = mapped_column(index=True)
@@ -58,7 +58,7 @@ class ThemeNote(CreatedAtMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     theme_id: Mapped[int] = mapped_column(sa.ForeignKey("themes.id", ondelete="CASCADE"))
     node_id: Mapped[int] = mapped_column(sa.ForeignKey("nodes.id"))
-    note: Mapped[str] = mapped_column(sa.Text)
+    note: Mapped[str] = mapped_column(sa.String(1000))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

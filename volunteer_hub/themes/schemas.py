@@ -1,23 +1,25 @@
 import marshmallow as ma
 
+from volunteer_hub.core.api import Text
+from volunteer_hub.core.timefields import Day, Instant
 from volunteer_hub.core.urls import external_url
 
 
 class ThemeQuery(ma.Schema):
     node = ma.fields.Integer(metadata={"description": "default: your home station, else the first node you manage"})
-    from_ = ma.fields.Date(data_key="from")
+    from_ = Day(data_key="from")
     to = ma.fields.Date()
 
 
 class ThemeIn(ma.Schema):
     node_id = ma.fields.Integer(strict=True, required=True,
                                 metadata={"description": "the scope: this node and all below it"})
-    title = ma.fields.String(required=True)
-    held_on = ma.fields.Date(required=True)
-    description = ma.fields.String(load_default="")
-    guidance = ma.fields.String(load_default="", metadata={"description": "what stations should do"})
-    places = ma.fields.String(load_default="", metadata={"description": "suggested places"})
-    publish_at = ma.fields.AwareDateTime(load_default=None, allow_none=True,
+    title = Text(100, required=True)
+    held_on = Day(required=True)
+    description = Text(2000, load_default="")
+    guidance = Text(2000, load_default="", metadata={"description": "what stations should do"})
+    places = Text(500, load_default="", metadata={"description": "suggested places"})
+    publish_at = Instant(load_default=None, allow_none=True,
                                          metadata={"description": "default: 09:00 local the day before"})
 
 
@@ -27,7 +29,7 @@ class ThemeUpdateIn(ThemeIn):
 
 
 class NoteIn(ma.Schema):
-    note = ma.fields.String(required=True, metadata={"description": "empty removes the note"})
+    note = Text(1000, required=True, metadata={"description": "empty removes the note"})
 
 
 class NoteOut(ma.Schema):

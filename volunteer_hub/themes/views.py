@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from volunteer_hub.core.db import local_date, local_tz, utcnow, week_start
 from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.core.permissions import managed_roots, manages
+from volunteer_hub.core.timefields import parse_day
 from volunteer_hub.nodes.services import get_node
 from volunteer_hub.themes import services
 from volunteer_hub.themes.forms import CopyForm, NoteForm, ThemeForm
@@ -17,9 +18,16 @@ bp = Blueprint("themes", __name__, url_prefix="/themes")
 
 def _start() -> date:
     try:
-        return date.fromisoformat(request.args["from"])
+        return parse_day(request.args["from"])
     except (KeyError, ValueError):
         return local_date(utcnow())
+
+
+def _day_or_none(text: str | None) -> date | None:
+    try:
+        return parse_day(text) if text else None
+    except ValueError:
+        return None
 
 
 @bp.route("")
@@ -55,7 +63,7 @@ def new():
         abort(403)
     form = ThemeForm()
     if request.method == "GET":
-        form.held_on.data = date.fromisoformat(request.args["date"]) if request.args.get("date") else None
+        form.held_on.data = _day_or_none(request.args.get("date"))
     if form.validate_on_submit():
         ok, theme = attempt(lambda: services.create_theme(
             current_user, node_id=node.id, title=form.title.data, held_on=form.held_on.data,
@@ -134,7 +142,9 @@ def copy():
     if not form.validate_on_submit():
         abort(400)
     node = get_node(int(form.node_id.data))
-    start = date.fromisoformat(form.start.data)
+    start = _day_or_none(form.start.data)
+    if start is None:
+        abort(400)
     ok, created = attempt(lambda: services.copy_last_year(current_user, node, start))
     if ok:
         flash(_("%(n)s themes copied from last year.", n=len(created)) if created
