@@ -24,6 +24,7 @@ from volunteer_hub.core.audit import AuditEntry
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import Conflict, ValidationFailed
 from volunteer_hub.core.urls import external_url
+from volunteer_hub.core.validators import mask_personal_data
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
 from volunteer_hub.nodes import services as nodes
@@ -578,3 +579,37 @@ def test_a_key_rotation_loses_nothing(app, world, saturday):
     db.session.rollback()
     app.config.update(SECRET_KEY_FALLBACKS=[])  # once the old signing key is dropped, its cookies end
     assert unused.get("/me").status_code == 302
+
+
+# 9. Caching and logs --------------------------------------------------------------------------------
+
+def test_personal_answers_are_never_cached(app, world, api, haircut):  # noqa: F811
+    browser = login(app.test_client(), world.centre_admin)
+    for url in ("/me", f"/centres/{world.centre.id}/reports/weekly", f"/merchants/{haircut.merchant_id}/settlement",
+                f"/centres/{world.centre.id}/reports/weekly.csv"):
+        assert browser.get(url).headers["Cache-Control"] == "no-store", url
+    assert api(world.volunteer).get("/api/v1/me").headers["Cache-Control"] == "no-store"
+    assert api(None).get("/api/v1/openapi.json").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in app.test_client().get("/static/style.css").headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("q=%2B8613800000001", "q=138****0001"), ("q=138-0000-0002", "q=138****0002"),
+    ("q=8613800000003", "q=138****0003"), ("+86 138 0000 0004", "138****0004"), ("0086.13900000005", "139****0005"),
+    ("id=11010519491231002X", "id=1101**********002X"), ("order 201311234567890", "order 201311234567890"),
+])
+def test_phones_are_masked_in_every_common_form(written, shown):
+    assert mask_personal_data(written) == shown
+
+
+def test_the_access_log_of_production_keeps_no_phone_or_id_number(migrated_sqlite, tmp_path):
+    log = tmp_path / "access.log"
+    with production_servers(migrated_sqlite, 1, 1, RATELIMIT_STORAGE_URI="memory://",
+                            GUNICORN_CMD_ARGS=f"--access-logfile {log}") as (server,):
+        for query in ("q=%2B8613800000001", "q=138-0000-0002", "q=8613800000003", "id=11010519491231002X"):
+            urllib.request.urlopen(f"{server.url}/login?{query}", timeout=30).read()
+    written = log.read_text()
+    assert written.count("/login?") == 4
+    for raw in ("8613800000001", "138-0000-0002", "8613800000003", "11010519491231002X"):
+        assert raw not in written
+    assert "138****0001" in written and "1101**********002X" in written

@@ -2,6 +2,7 @@
 import logging
 
 from flask import Flask, request
+from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -106,6 +107,14 @@ def too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+def _personal(response) -> bool:
+    """What no browser or proxy may keep: the API, downloads, and every page of a logged-in user."""
+    if request.path.startswith("/static/"):
+        return False
+    return (request.path.startswith("/api/") or "attachment" in response.headers.get("Content-Disposition", "")
+            or current_user.is_authenticated)
+
+
 def init_app(app: Flask) -> None:
     mask_logs()
     if app.config["PROXY_COUNT"]:
@@ -121,6 +130,8 @@ def init_app(app: Flask) -> None:
     def add_security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if _personal(response):
+            response.headers["Cache-Control"] = "no-store"
         if production:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

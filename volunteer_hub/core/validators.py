@@ -65,13 +65,16 @@ def mask_phone(value: str) -> str:
 
 
 _ID_NUMBERS = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILES = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# A separator as people and URLs write them: space, dash, dot, or their percent-encodings.
+_SEP = r"(?:[\s.\-]|%20|%2[Dd])?"
+# With or without +86 / 0086 / 86 (a leading + may come percent-encoded from a query string).
+_MOBILES = re.compile(rf"(?<!\d)(?:(?:\+|%2[Bb]|00)?86{_SEP})?(1[3-9]\d){_SEP}(\d{{4}}){_SEP}(\d{{4}})(?!\d)")
 
 
 def mask_personal_data(text: str) -> str:
     """Every mainland mobile number and ID number in free text (log lines, error details), masked."""
     text = _ID_NUMBERS.sub(lambda m: mask_id_number(m.group()), text)
-    return _MOBILES.sub(lambda m: mask_phone(m.group()), text)
+    return _MOBILES.sub(lambda m: mask_phone("".join(m.groups())), text)
 
 
 # Letter-and-digit passwords that top every leaked-password list (and their Chinese favourites).
