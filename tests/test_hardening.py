@@ -22,9 +22,10 @@ from volunteer_hub.config import ConfigError, from_env
 from volunteer_hub.core import crypto
 from volunteer_hub.core.audit import AuditEntry
 from volunteer_hub.core.db import utcnow
-from volunteer_hub.core.errors import Conflict, ValidationFailed
+from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
 from volunteer_hub.core.urls import external_url
 from volunteer_hub.core.validators import mask_personal_data
+from volunteer_hub.events import services as events
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
 from volunteer_hub.nodes import services as nodes
@@ -613,3 +614,38 @@ def test_the_access_log_of_production_keeps_no_phone_or_id_number(migrated_sqlit
     for raw in ("8613800000001", "138-0000-0002", "8613800000003", "11010519491231002X"):
         assert raw not in written
     assert "138****0001" in written and "1101**********002X" in written
+
+
+# 10. Geofence honesty -------------------------------------------------------------------------------
+
+HERE = {"lat": 31.0005, "lon": 120.0}  # about 55 m from the service day
+
+
+def test_poster_check_ins_are_marked_as_self_reported_for_review(app, world, saturday):
+    events.sign_up(world.volunteer, saturday)
+    events.sign_up(world.leader, saturday)
+    now = saturday.starts_at
+    by_poster = checkin.scan(world.volunteer, checkin.poster_token(saturday), now=now, **HERE)[1]
+    by_screen = checkin.scan(world.leader, checkin.rotating_token(saturday, now)[0], now=now, **HERE)[1]
+    db.session.commit()
+    assert by_poster.location_self_reported and not by_screen.location_self_reported
+    assert "self_located" in checkin.anomalies(by_poster) and "self_located" not in checkin.anomalies(by_screen)
+    page = login(app.test_client(), world.s1_manager).get(f"/events/{saturday.id}/attendance").text
+    assert page.count("自报位置") >= 2  # the badge on the row, and the note that explains it
+
+
+@pytest.mark.parametrize("lat, shown", [(31.0040, "约 400 米"), (31.0113, "约 1 公里"), (31.0280, "约 3 公里")])
+def test_distances_in_messages_are_rounded(app, world, saturday, lat, shown):
+    events.sign_up(world.volunteer, saturday)
+    with pytest.raises(Forbidden) as caught:
+        checkin.scan(world.volunteer, checkin.poster_token(saturday), now=saturday.starts_at, lat=lat, lon=120.0)
+    exact = round(checkin.distance_m(31.0, 120.0, lat, 120.0))
+    assert shown in caught.value.message and f"{exact} " not in caught.value.message
+
+
+def test_an_events_coordinates_are_shown_only_to_who_may_sign_up_or_runs_it(app, world, saturday, api):
+    url = f"/api/v1/events/{saturday.id}"
+    for user in (world.volunteer, world.s2_volunteer, world.s1_manager):
+        assert api(user).get(url).json["lat"] == 31.0
+    resident = api(world.outsider).get(url)
+    assert resident.status_code == 200 and resident.json["lat"] is None and resident.json["lon"] is None

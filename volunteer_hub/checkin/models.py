@@ -39,6 +39,9 @@ class Attendance(CreatedAtMixin, db.Model):
     manual: Mapped[bool] = mapped_column(default=False)
     walk_in: Mapped[bool] = mapped_column(default=False)
     distance_m: Mapped[int | None]
+    # Scanned from the printed poster: presence rests on coordinates the phone reported (自报位置),
+    # not on the rotating screen code, so the attendance page asks for a look before approval.
+    location_self_reported: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     approved_at: Mapped[datetime | None] = mapped_column(index=True)
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # 补录 by this manager

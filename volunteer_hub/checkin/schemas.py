@@ -30,7 +30,8 @@ class AttendanceOut(ma.Schema):
     hours = ma.fields.Float()
     manual = ma.fields.Boolean()
     walk_in = ma.fields.Boolean()
-    anomalies = ma.fields.Function(anomalies, metadata={"description": "no_checkout, too_short, manual, walk_in"})
+    anomalies = ma.fields.Function(anomalies, metadata={"description": "no_checkout, too_short, manual, walk_in, "
+                                                             "self_located (poster and phone location only)"})
     approved_at = ma.fields.DateTime(allow_none=True)
     first_approved_by_id = ma.fields.Integer(allow_none=True,
                                              metadata={"description": "above the review threshold: the first person"})

@@ -119,10 +119,18 @@ def _check_place(day: ServiceDay, lat, lon) -> int | None:
         raise ValidationFailed(message, {"lat": [message]}, code="location_required")
     distance = distance_m(day.lat, day.lon, lat, lon)
     if distance > day.checkin_radius_m:
-        raise Forbidden(_("You are %(d)s m from the service day; check-in works within %(r)s m. "
+        raise Forbidden(_("You are about %(d)s from the service day; check-in works within %(r)s m. "
                           "Ask the organiser to check you in by hand if the location is wrong.",
-                          d=round(distance), r=day.checkin_radius_m), code="outside_geofence")
+                          d=about(distance), r=day.checkin_radius_m), code="outside_geofence")
     return round(distance)
+
+
+def about(metres: float) -> str:
+    """A distance as a message gives it: to 100 m, or to the km from 1 km. The exact figure would let
+    anyone find an event's coordinates from three wrong guesses."""
+    if metres < 950:
+        return _("%(n)s m", n=max(100, int(round(metres, -2))))
+    return _("%(n)s km", n=round(metres / 1000))
 
 
 def _may_attend(day: ServiceDay, user) -> bool:
@@ -161,27 +169,29 @@ def scan(user, token: str, lat: float | None = None, lon: float | None = None,
         previous = _open_elsewhere(day, user)
         if previous is not None:  # one place at a time: checking in here checks out there
             _check_out(previous, now)
-        return _check_in(day, user, now, distance, walk_in)
+        return _check_in(day, user, now, distance, walk_in, poster)
     if row.status == A.OPEN and now - row.checked_in_at >= timedelta(minutes=day.min_interval_minutes):
         _check_place(day, lat, lon)
-        return _check_out(row, now)
+        return _check_out(row, now, poster)
     return "unchanged", row
 
 
-def _check_in(day, user, now, distance, walk_in) -> tuple[str, Attendance]:
+def _check_in(day, user, now, distance, walk_in, poster: bool = False) -> tuple[str, Attendance]:
     # INSERT … ON CONFLICT DO NOTHING: of concurrent first scans one inserts, the others read its row.
     values = {"service_day_id": day.id, "user_id": user.id, "status": A.OPEN, "checked_in_at": now,
-              "distance_m": distance, "walk_in": walk_in, "credited_minutes": 0, "manual": False, "created_at": now}
+              "distance_m": distance, "walk_in": walk_in, "credited_minutes": 0, "manual": False, "created_at": now,
+              "location_self_reported": poster}
     inserted = db.session.scalar(insert_ignoring_conflicts(Attendance, values).returning(Attendance))
     return ("checked_in", inserted) if inserted is not None else ("unchanged", attendance_of(day, user))
 
 
-def _check_out(row: Attendance, now: datetime) -> tuple[str, Attendance]:
+def _check_out(row: Attendance, now: datetime, poster: bool = False) -> tuple[str, Attendance]:
     minutes = credited_minutes(row.service_day, row.checked_in_at, now)
     # Conditional: of two concurrent check-out scans only one changes the row.
     done = db.session.execute(
         sa.update(Attendance).where(Attendance.id == row.id, Attendance.status == A.OPEN)
-        .values(status=A.CLOSED, checked_out_at=now, credited_minutes=minutes)
+        .values(status=A.CLOSED, checked_out_at=now, credited_minutes=minutes,
+                location_self_reported=Attendance.location_self_reported | sa.literal(poster))
         .execution_options(synchronize_session=False)).rowcount
     db.session.refresh(row)
     return ("checked_out" if done else "unchanged"), row
@@ -276,6 +286,8 @@ def anomalies(row: Attendance) -> list[str]:
         flags.append("manual")
     if row.walk_in:
         flags.append("walk_in")
+    if row.location_self_reported:
+        flags.append("self_located")
     return flags
 
 

@@ -1,7 +1,9 @@
 import marshmallow as ma
+from flask_login import current_user
 
 from volunteer_hub.core.api import Text
 from volunteer_hub.core.timefields import Day, Instant
+from volunteer_hub.events import services
 
 
 class ServiceDayIn(ma.Schema):
@@ -25,6 +27,10 @@ class ServiceDayIn(ma.Schema):
     allow_walk_ins = ma.fields.Boolean(load_default=False)
 
 
+def _located(day, value):
+    return value if services.may_see_location(current_user, day) else None
+
+
 class ServiceDayOut(ma.Schema):
     id = ma.fields.Integer()
     node_id = ma.fields.Integer()
@@ -32,8 +38,9 @@ class ServiceDayOut(ma.Schema):
     description = ma.fields.String()
     team_ids = ma.fields.Pluck("TeamRef", "id", many=True, attribute="teams")
     address = ma.fields.String()
-    lat = ma.fields.Float(allow_none=True)
-    lon = ma.fields.Float(allow_none=True)
+    lat = ma.fields.Function(lambda day: _located(day, day.lat), allow_none=True,
+                             metadata={"type": "number", "description": "only for those who may sign up or run it"})
+    lon = ma.fields.Function(lambda day: _located(day, day.lon), allow_none=True, metadata={"type": "number"})
     checkin_radius_m = ma.fields.Integer(allow_none=True)
     starts_at = ma.fields.DateTime()
     ends_at = ma.fields.DateTime()

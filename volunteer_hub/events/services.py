@@ -214,6 +214,16 @@ def _move(row: SignUp, from_statuses, to_status: str, **values) -> bool:
     return result.rowcount == 1
 
 
+def may_see_location(user, day: ServiceDay) -> bool:
+    """An event's exact coordinates are for those who may sign up for it (volunteers of its centre) and
+    those who run it; to anyone else the address is enough."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.profile is not None and user.profile.home_station.centre_id == day.node.centre_id:
+        return True
+    return manages(user, day.node)
+
+
 def sign_up(user, day: ServiceDay, now: datetime | None = None) -> SignUp:
     """报名: a seat if one is free, else the waiting list."""
     now = now or utcnow()
