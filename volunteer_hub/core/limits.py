@@ -33,8 +33,14 @@ def _configured(name: str):
 login = limiter.shared_limit(_configured("RATELIMIT_LOGIN"), scope="login", methods=["POST"])
 checkin = limiter.shared_limit(_configured("RATELIMIT_CHECKIN"), scope="checkin", key_func=client_or_account,
                                methods=["POST"])
+def cross_site_navigation() -> bool:
+    """A page load that another site started (a link, an image, a redirect): the browser says so in
+    Sec-Fetch-Site. It is not a deliberate look-up, and must not spend anyone's budget."""
+    return request.method == "GET" and request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site")
+
+
 voucher_code = limiter.shared_limit(_configured("RATELIMIT_VOUCHER_CODE"), scope="voucher-code",
-                                    key_func=client_or_account)
+                                    key_func=client_or_account, exempt_when=cross_site_navigation)
 # Texting codes costs money and annoys the phone's holder: per address here, per phone in the service.
 phone_code = limiter.shared_limit(_configured("RATELIMIT_PHONE_CODE"), scope="phone-code", methods=["POST"])
 # Registration: page and API share one budget per address.

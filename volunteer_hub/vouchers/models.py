@@ -42,17 +42,19 @@ class Voucher(CreatedAtMixin, db.Model):
 
 
 class VoucherAttempt(CreatedAtMixin, db.Model):
-    """Every code typed or scanned at a counter: the log, and what the rate limit counts."""
+    """Every code typed or scanned at a counter: the log, and what the budget for wrong codes counts,
+    per staff account and per merchant (a row for each merchant whose counter the person serves)."""
 
     __tablename__ = "voucher_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    merchant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("merchants.id"))
     ip: Mapped[str] = mapped_column(sa.String(45))
     code: Mapped[str] = mapped_column(sa.String(16))
     success: Mapped[bool]
 
     __table_args__ = (
         sa.Index("ix_voucher_attempts_user", "user_id", "created_at"),
-        sa.Index("ix_voucher_attempts_ip", "ip", "created_at"),
+        sa.Index("ix_voucher_attempts_merchant", "merchant_id", "created_at"),
     )

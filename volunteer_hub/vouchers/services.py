@@ -18,8 +18,10 @@ from volunteer_hub.vouchers.models import VoucherStatus as V
 
 VALID_MINUTES = 10
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed at a counter
-FAILURES_PER_ACCOUNT = 10  # wrong codes per merchant account in WINDOW
-FAILURES_PER_IP = 30
+# Wrong codes allowed in WINDOW, per staff account and per merchant. Not per address: every merchant
+# behind one mobile network would share it, and one merchant's throwaway accounts could block another.
+FAILURES_PER_ACCOUNT = 10
+FAILURES_PER_MERCHANT = 30
 WINDOW = timedelta(minutes=15)
 
 
@@ -107,39 +109,44 @@ def expire_due(now: datetime | None = None, user=None) -> int:
     return expired
 
 
-def _check_rate(staff, ip: str, now: datetime) -> None:
+def _check_rate(staff, counters: list[int], now: datetime) -> None:
     since = now - WINDOW
     failures = sa.select(sa.func.count()).select_from(VoucherAttempt).where(
         VoucherAttempt.success.is_(False), VoucherAttempt.created_at >= since)
-    if (db.session.scalar(failures.where(VoucherAttempt.user_id == staff.id)) >= FAILURES_PER_ACCOUNT
-            or db.session.scalar(failures.where(VoucherAttempt.ip == ip)) >= FAILURES_PER_IP):
-        raise RateLimited(_("Too many wrong codes; wait a quarter of an hour and try again."))
+    if db.session.scalar(failures.where(VoucherAttempt.user_id == staff.id)) >= FAILURES_PER_ACCOUNT:
+        raise RateLimited(_("Too many wrong codes from this account; wait a quarter of an hour and try again."))
+    if len(counters) == 1 and db.session.scalar(
+            failures.where(VoucherAttempt.merchant_id == counters[0])) >= FAILURES_PER_MERCHANT:
+        raise RateLimited(_("Too many wrong codes at this merchant's counters; wait a quarter of an hour."))
 
 
 def find_for_counter(staff, code: str, ip: str, now: datetime | None = None) -> Voucher:
     """Look a code up at a counter: rate-limited, logged, and only this merchant's vouchers."""
     now = now or utcnow()
     code = (code or "").strip().upper()[:16]
-    _check_rate(staff, ip, now)
     counters = counter_merchant_ids(staff)
+    _check_rate(staff, counters, now)
     if not counters and staffed_merchant_ids(staff):
         raise Conflict(_("Your merchant is not approved at present: its counter takes no vouchers."),
                        code="merchant_not_active")
     voucher = db.session.scalar(sa.select(Voucher).where(Voucher.code == code, Voucher.merchant_id.in_(counters)))
     if voucher is None:
-        _log_attempt(staff, ip, code, False, now)
+        _log_failure(staff, counters, ip, code, now)
         raise NotFound(_("No voucher of this merchant has that code."), code="unknown_code")
     return voucher
 
 
-def _log_attempt(staff, ip: str, code: str, success: bool, now: datetime) -> None:
-    """A failed attempt is logged in its own transaction: it must outlive the request's rollback.
+def _log_failure(staff, counters: list[int], ip: str, code: str, now: datetime) -> None:
+    """A wrong code is logged in its own transaction: it must outlive the request's rollback. It counts
+    against the merchant when the person serves one counter (someone at several has only the
+    account's budget, so that no merchant pays for another's guesses).
 
     Call it before the request writes anything (SQLite would wait for the request's own lock).
     """
+    merchant_id = counters[0] if len(counters) == 1 else None
     with db.engine.begin() as connection:
-        connection.execute(sa.insert(VoucherAttempt).values(user_id=staff.id, ip=ip, code=code, success=success,
-                                                            created_at=now))
+        connection.execute(sa.insert(VoucherAttempt).values(user_id=staff.id, merchant_id=merchant_id, ip=ip,
+                                                            code=code, success=False, created_at=now))
 
 
 def confirm(staff, code: str, ip: str, now: datetime | None = None) -> Voucher:
@@ -156,7 +163,8 @@ def confirm(staff, code: str, ip: str, now: datetime | None = None) -> Voucher:
                    memo=voucher.offer.title)
     # An unlimited offer's stock is NULL and stays NULL.
     _update_offer(voucher.offer_id, reserved=Offer.reserved - 1, stock=Offer.stock - 1)
-    db.session.add(VoucherAttempt(user_id=staff.id, ip=ip, code=voucher.code, success=True, created_at=now))
+    db.session.add(VoucherAttempt(user_id=staff.id, merchant_id=voucher.merchant_id, ip=ip, code=voucher.code,
+                                  success=True, created_at=now))
     db.session.refresh(voucher)
     return voucher
 

@@ -74,6 +74,8 @@ def counter(code):
                   "success")
             return redirect(url_for("vouchers.console"))
         return redirect(url_for("vouchers.counter", code=code))
+    if limits.cross_site_navigation():  # not looked up, not counted: the staff member opens it here
+        return render_template("vouchers/counter_open.html", code=code[:16])
     ok, item = attempt(lambda: services.find_for_counter(current_user, code, client_ip()))
     if not ok:
         return redirect(url_for("vouchers.console"))
