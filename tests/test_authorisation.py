@@ -544,7 +544,7 @@ def _request(app, scene, role, method, url, body):
             with client.session_transaction() as session:  # what people.login.start_session writes
                 now = int(time.time())
                 session.update(_user_id=scene.users[role].get_id(), _fresh=True, sid=f"matrix-{role}", seen=now,
-                               born=now)
+                               born=now, idle=3600)
     if api:
         return client.open(url, method=method, json=body, headers=headers), api
     return client.open(url, method=method, data=body), api

@@ -384,14 +384,18 @@ def test_log_out_everywhere(app, world, api):
 
 @pytest.mark.clock(datetime(2026, 11, 28, 8, 30, tzinfo=UTC), tick=True)
 def test_a_session_ends_after_the_idle_time(app, world, clock):
-    client = _logged_in(app, world.volunteer)
+    """Four hours for a manager (shared office computers), two weeks for a volunteer's own phone."""
+    office, phone = _logged_in(app, world.s1_manager), _logged_in(app, world.volunteer)
     idle = app.config["SESSION_IDLE_MINUTES"]
     clock.shift(timedelta(minutes=idle - 1))
-    assert client.get("/me").status_code == 200  # used: the idle clock starts again
+    assert office.get("/me").status_code == 200  # used: the idle clock starts again
     clock.shift(timedelta(minutes=idle - 1))
-    assert client.get("/me").status_code == 200
+    assert office.get("/me").status_code == 200
     clock.shift(timedelta(minutes=idle + 1))
-    assert client.get("/me").status_code == 302
+    assert office.get("/me").status_code == 302
+    assert phone.get("/me").status_code == 200  # signed up on Friday, scanning on Saturday
+    clock.shift(timedelta(minutes=app.config["SESSION_IDLE_MINUTES_PERSONAL"] + 1))
+    assert phone.get("/me").status_code == 302
 
 
 # 7. Inputs --------------------------------------------------------------------------------------------

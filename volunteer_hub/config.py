@@ -102,10 +102,12 @@ def from_env(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_FREE_ATTEMPTS": int(env.get("LOGIN_FREE_ATTEMPTS", "5")),
         "LOGIN_ACCOUNT_FREE_ATTEMPTS": int(env.get("LOGIN_ACCOUNT_FREE_ATTEMPTS", "20")),
         "LOGIN_LONGEST_DELAY_MINUTES": int(env.get("LOGIN_LONGEST_DELAY_MINUTES", "60")),
-        # A page session ends after this long without a request (a Saturday morning's check-in to
-        # check-out fits), and after SESSION_MAX_MINUTES in any case.
+        # A page session ends after this long without a request: 4 hours for accounts that run something
+        # (managers, admins, merchant staff: often on shared office computers), two weeks for volunteers
+        # and residents on their own phones; and after SESSION_MAX_MINUTES in any case.
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "240")),
-        "SESSION_MAX_MINUTES": int(env.get("SESSION_MAX_MINUTES", str(7 * 24 * 60))),
+        "SESSION_IDLE_MINUTES_PERSONAL": int(env.get("SESSION_IDLE_MINUTES_PERSONAL", str(14 * 24 * 60))),
+        "SESSION_MAX_MINUTES": int(env.get("SESSION_MAX_MINUTES", str(30 * 24 * 60))),
         # Behind reverse proxies: how many hops of X-Forwarded-For/-Proto to trust, and only when the request
         # comes from one of TRUSTED_PROXIES (a client that reaches the app directly forges nothing).
         "PROXY_COUNT": int(env.get("PROXY_COUNT", "0")),

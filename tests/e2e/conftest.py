@@ -56,6 +56,7 @@ def live(pg_cluster, clock):
     with app.app_context():
         upgrade(directory=str(app.extensions["migrate"].directory))
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"  # what the QR codes point at
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", app

@@ -87,6 +87,10 @@ def qr_url(screen) -> str:
     from PIL import Image
 
     screen.page.reload()
+    if "/login" in screen.page.url:  # left open overnight, the manager's session timed out: log in again
+        screen_url = screen.page.url.split("next=", 1)[1].split("?", 1)[0].replace("%2F", "/")
+        screen.login("13900000002", PASSWORD)
+        screen.go(screen_url)
     src = screen.page.get_attribute("img.qr", "src")
     image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
     [result] = zxingcpp.read_barcodes(image)

@@ -1,7 +1,8 @@
 """Flask-Login wiring: sessions for pages, bearer tokens for the API, and the device cookie.
 
 A page session holds a random id (``sid``, revoked on logout), the account's session version (in
-the user id, see ``User.get_id``) and when it was last used and made (idle and absolute limits).
+the user id, see ``User.get_id``), when it was last used and made, and its idle limit, fixed at
+log-in by what the account runs (short for staff, long for a volunteer's own phone).
 The device cookie is signed and says "this browser has logged in to account N": such a browser is
 never held back by wrong passwords typed elsewhere (people.logins).
 """
@@ -52,8 +53,9 @@ def authenticate(phone: str, password: str) -> User | None:
 def start_session(user: User) -> None:
     """Log ``user`` in on this browser, which becomes a known device of the account."""
     login_user(user)
-    now = int(time.time())
-    session.update(sid=logins.new_session_id(), seen=now, born=now)
+    now, config = int(time.time()), current_app.config
+    idle = config["SESSION_IDLE_MINUTES"] if user.grants else config["SESSION_IDLE_MINUTES_PERSONAL"]
+    session.update(sid=logins.new_session_id(), seen=now, born=now, idle=idle * 60)
     device = device_of_request()
     if device is None or device[0] != user.id:
         token = _devices().dumps({"u": user.id, "d": secrets.token_urlsafe(12)})
@@ -83,7 +85,8 @@ def _session_user(user_id: str) -> User | None:
         return None  # a cookie from before session versions
     now, config = int(time.time()), current_app.config
     seen, born = session.get("seen", 0), session.get("born", 0)
-    if now - seen > config["SESSION_IDLE_MINUTES"] * 60 or now - born > config["SESSION_MAX_MINUTES"] * 60:
+    idle = min(session.get("idle", 0), config["SESSION_IDLE_MINUTES_PERSONAL"] * 60)
+    if now - seen > idle or now - born > config["SESSION_MAX_MINUTES"] * 60:
         return None
     user = db.session.get(User, int(uid))
     if not logins.session_is_live(user, int(version), session.get("sid")):
