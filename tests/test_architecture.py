@@ -21,10 +21,10 @@ ENTRY_POINTS = {"__init__", "cli", "demo", "models"}
 
 
 def _layer(module: str) -> str:
-    """``volunteer_hub.events.services`` → ``events``; ``volunteer_hub.extensions`` → ``core``."""
+    """``volunteer_hub.events.services`` → ``events``; ``volunteer_hub.extensions`` and ``.config`` → ``core``."""
     parts = module.split(".")
     name = parts[1] if len(parts) > 1 else "__init__"
-    return "core" if name == "extensions" else name
+    return "core" if name in ("extensions", "config") else name
 
 
 def _is_module(name: str) -> bool:
