@@ -1,0 +1,89 @@
+"""Pages: the roster (志愿者名册) and one volunteer's record, with deactivation and moves."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from volunteer_hub.core.forms import ActionForm, attempt, press
+from volunteer_hub.core.pagination import Page
+from volunteer_hub.core.permissions import is_manager
+from volunteer_hub.nodes.models import NodeKind
+from volunteer_hub.nodes.services import managed_subtrees
+from volunteer_hub.roster import services
+from volunteer_hub.roster.forms import DeactivateForm, MoveForm, RosterFilterForm
+
+bp = Blueprint("roster", __name__, url_prefix="/roster")
+PER_PAGE = 20
+
+
+def _stations() -> list[tuple[int, str]]:
+    return [(node.id, node.name) for _root, nodes in managed_subtrees(current_user) for node in nodes
+            if node.kind == NodeKind.STATION]
+
+
+@bp.route("")
+@login_required
+def index():
+    if not is_manager(current_user):
+        abort(403)
+    form = RosterFilterForm(request.args)
+    form.station_id.choices = [("", _("All my stations"))] + [(str(i), name) for i, name in _stations()]
+    page_number = request.args.get("page", 1, type=int) or 1
+    if request.args and not form.validate():
+        return render_template("roster/index.html", form=form, page=Page([], 1, PER_PAGE, 0)), 422
+    filters = {"q": form.q.data or None, "station_id": form.station_id.data, "star": form.star.data,
+               "active": {"1": True, "0": False}.get(form.active.data), "min_hours": form.min_hours.data,
+               "max_hours": form.max_hours.data, "include_inactive": form.include_inactive.data,
+               "sort": form.sort.data or "name"}
+    entries, total = services.search(current_user, page=max(1, page_number), per_page=PER_PAGE, **filters)
+    return render_template("roster/index.html", form=form, page=Page(entries, max(1, page_number), PER_PAGE, total),
+                           args={k: v for k, v in request.args.items() if k != "page"})
+
+
+@bp.route("/<int:user_id>")
+@login_required
+def show(user_id):
+    record = services.profile(services.get_volunteer(current_user, user_id))
+    move_form = MoveForm(station_id=record["station"].id)
+    move_form.station_id.choices = _stations()
+    return render_template("roster/show.html", record=record, deactivate_form=DeactivateForm(), move_form=move_form,
+                           action_form=ActionForm())
+
+
+@bp.route("/<int:user_id>/deactivate", methods=["POST"])
+@login_required
+def deactivate(user_id):
+    user = services.get_volunteer(current_user, user_id)
+    form = DeactivateForm()
+    if form.validate_on_submit():
+        ok, _user = attempt(lambda: services.set_active(current_user, user, active=False, reason=form.reason.data),
+                            form)
+        if ok:
+            flash(_("%(name)s is deactivated; the records stay.", name=user.name), "success")
+            return redirect(url_for("roster.show", user_id=user.id))
+    for message in [*form.form_errors, *(m for errors in form.errors.values() for m in errors)]:
+        flash(message, "error")
+    return redirect(url_for("roster.show", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/reactivate", methods=["POST"])
+@login_required
+def reactivate(user_id):
+    user = services.get_volunteer(current_user, user_id)
+    return press(lambda: services.set_active(current_user, user, active=True),
+                 _("%(name)s is active again.", name=user.name), url_for("roster.show", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/move", methods=["POST"])
+@login_required
+def move(user_id):
+    user = services.get_volunteer(current_user, user_id)
+    form = MoveForm()
+    form.station_id.choices = _stations()
+    if form.validate_on_submit():
+        ok, _user = attempt(lambda: services.move(current_user, user, form.station_id.data), form)
+        if ok:
+            flash(_("%(name)s now belongs to %(station)s.", name=user.name, station=user.profile.home_station.name),
+                  "success")
+    else:
+        flash(_("Choose one of your stations."), "error")
+    return redirect(url_for("roster.show", user_id=user.id))
