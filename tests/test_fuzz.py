@@ -86,7 +86,8 @@ def known_values(s: Scene) -> dict[str, list]:
     return {
         "day_id": [s.day.id, s.past_day.id, s.running_day.id], "service_day_id": [s.running_day.id],
         "node_id": [w.s1.id, w.p1.id, w.centre.id, w.i1.id, w.s2.id], "parent_id": [w.i1.id, w.centre.id, w.s1.id],
-        "home_station_id": [w.s1.id, w.s2.id], "station": [w.s1.id], "station_id": [w.s1.id, w.s2.id], "node": [w.s1.id, w.centre.id],
+        "home_station_id": [w.s1.id, w.s2.id], "station": [w.s1.id], "station_id": [w.s1.id, w.s2.id],
+        "node": [w.s1.id, w.centre.id],
         "centre": [w.centre.id], "centre_id": [w.centre.id], "station_ids": [[w.s1.id], [w.s1.id, w.s3.id]],
         "team_id": [w.team.id], "team_ids": [[w.team.id]], "leader_id": [w.leader.id],
         "user_id": [w.s2_volunteer.id, s.newcomer.id, w.volunteer.id, w.s1_manager.id, w.outsider.id, s.clerk.id],
