@@ -26,8 +26,8 @@ from volunteer_hub.merchants import services as merchants
 from volunteer_hub.needs import services as needs
 from volunteer_hub.notifications import services as notifications
 from volunteer_hub.notifications.models import Notification
+from volunteer_hub.people import logins, verification
 from volunteer_hub.people import services as people
-from volunteer_hub.people import verification
 from volunteer_hub.teams import services as teams
 from volunteer_hub.themes import services as themes
 from volunteer_hub.vouchers import services as vouchers
@@ -134,6 +134,11 @@ class Scene:
         db.session.commit()
         self.photo_id = self.need.photos[0].id
         self.message_id = db.session.scalar(db.select(Notification.id).where(Notification.user_id == w.volunteer.id))
+
+    @property
+    def reset_link(self) -> str:
+        """A reset link for the volunteer, as their station's manager hands it over."""
+        return logins.reset_link_token(self.w.volunteer)
 
     @property
     def checkin_token(self) -> str:
@@ -323,6 +328,10 @@ TABLE = {
     "roster_api.reactivate POST": (lambda s: f"/api/v1/volunteers/{s.w.volunteer.id}/reactivate", None, S1_RUNNERS),
     "roster_api.move POST": (lambda s: f"/api/v1/volunteers/{s.w.volunteer.id}/move",
                              lambda s: {"station_id": s.w.s1.id}, S1_RUNNERS),
+    "roster_api.reset_link POST": (lambda s: f"/api/v1/volunteers/{s.w.volunteer.id}/reset-link", None, S1_RUNNERS),
+    "roster.reset_link POST": (lambda s: f"/roster/{s.w.volunteer.id}/reset-link", None, S1_RUNNERS),
+    "people.reset_by_link GET": (lambda s: f"/reset/{s.reset_link}", None, EVERYONE),
+    "people.reset_by_link POST": (lambda s: f"/reset/{s.reset_link}", lambda s: {"password": "Lanterns45"}, EVERYONE),
     "roster.index GET": (lambda s: "/roster", None, MANAGERS),
     "roster.show GET": (lambda s: f"/roster/{s.w.volunteer.id}", None, S1_RUNNERS),
     "roster.deactivate POST": (lambda s: f"/roster/{s.w.volunteer.id}/deactivate", lambda s: {"reason": "搬离本社区"},

@@ -147,3 +147,30 @@ def test_the_pages(app, world, crowd):
     db.session.refresh(world.volunteer)
     assert done.status_code == 302 and not world.volunteer.active
     assert login(app.test_client(), world.s2_volunteer).get("/roster").status_code == 403
+
+
+def test_a_manager_hands_over_a_one_time_reset_link(app, world, crowd, api):
+    link = services.issue_reset_link(world.s1_manager, world.volunteer)
+    db.session.commit()
+    token = link["url"].rsplit("/reset/", 1)[1]
+    assert link["url"].startswith("http://localhost/reset/")
+    with pytest.raises(Forbidden):  # never for oneself, even for a manager who volunteers
+        services.issue_reset_link(world.s1_manager, world.s1_manager)
+    browser = app.test_client()
+    page = browser.get(f"/reset/{token}")
+    assert page.status_code == 200 and "志**甲" in page.text
+    weak = browser.post(f"/reset/{token}", data={"password": "short"})
+    assert weak.status_code == 422
+    assert browser.post(f"/reset/{token}", data={"password": "Lanterns77"}).status_code == 302
+    assert api(world.volunteer, "Lanterns77").get("/api/v1/me").status_code == 200
+    again = browser.post(f"/reset/{token}", data={"password": "Lanterns78"})  # a link works once
+    assert again.status_code == 422 and "已使用" in again.text
+    assert browser.get("/reset/forged-token").status_code == 422
+    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_id == world.volunteer.id)
+                                 .order_by(AuditEntry.id)).all()
+    assert "password.reset_link_issued" in actions and "account.password_reset_by_link" in actions
+    issued = api(world.s1_manager).post(f"/api/v1/volunteers/{world.volunteer.id}/reset-link")
+    assert issued.status_code == 201 and "/reset/" in issued.json["url"]
+    assert api(world.s2_manager).post(f"/api/v1/volunteers/{world.volunteer.id}/reset-link").status_code == 404
+    shown = login(app.test_client(), world.s1_manager).post(f"/roster/{world.volunteer.id}/reset-link")
+    assert shown.status_code == 200 and "data:image/png;base64," in shown.text

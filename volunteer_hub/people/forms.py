@@ -52,6 +52,12 @@ class ChangePasswordForm(FlaskForm):
                                  render_kw={"autocomplete": "new-password"})
 
 
+class ResetLinkForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[Length(max=128), DataRequired()],
+                             description=_l("At least 8 characters, letters and digits."),
+                             render_kw={"autocomplete": "new-password"})
+
+
 class ProfileForm(FlaskForm):
     name = StringField(_l("Real name"), validators=[Length(max=50), DataRequired()])
     home_station_id = SelectField(_l("Home station"), coerce=int)

@@ -12,6 +12,7 @@ can lock the owner out; a texted reset code lifts every delay.
 Sessions name the account's ``session_version``: changing the password or "log out everywhere"
 raises it and ends every session and API token made before. Logging out revokes that one session.
 """
+import hashlib
 import ipaddress
 import math
 import secrets
@@ -20,9 +21,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash
 
-from volunteer_hub.core import audit
+from volunteer_hub.core import audit, crypto
 from volunteer_hub.core.db import insert_ignoring_conflicts, utcnow
 from volunteer_hub.core.errors import DomainError, ValidationFailed
 from volunteer_hub.core.validators import password_problem
@@ -149,6 +151,52 @@ def end_all_sessions(user: User, now: datetime | None = None, *, reason: str = "
                        .values(revoked_at=now).execution_options(synchronize_session=False))
     db.session.refresh(user)
     audit.record(user, f"account.{reason}", user)
+
+
+# --- reset links ---------------------------------------------------------------------------------------
+
+RESET_LINK_HOURS = 24
+
+
+def _reset_links() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(crypto.signing_keys(), salt="password-reset-link")
+
+
+def _fingerprint(user: User) -> str:
+    # Changes with the password, so a link works once: the reset it makes spends it.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_link_token(user: User) -> str:
+    """A one-time token to set a new password, valid RESET_LINK_HOURS, for a link a manager hands over
+    in person (people who cannot receive texts). Audited by the caller."""
+    return _reset_links().dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def user_for_reset_link(token: str) -> User:
+    """The account a valid, unused reset link is for. Raises ValidationFailed otherwise."""
+    message = _("This link is not valid, was used already or has expired; ask your station for a new one.")
+    try:
+        data = _reset_links().loads(token or "", max_age=RESET_LINK_HOURS * 3600)
+        user = db.session.get(User, int(data["u"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise ValidationFailed(message, {"token": [message]}, code="bad_link") from None
+    if user is None or not user.active or data.get("f") != _fingerprint(user):
+        raise ValidationFailed(message, {"token": [message]}, code="bad_link")
+    return user
+
+
+def reset_with_link(token: str, password: str) -> User:
+    """The volunteer sets the new password from the link: every session and token ends, delays lift."""
+    user = user_for_reset_link(token)
+    problem = password_problem(password or "", user.phone)
+    if problem:
+        message = people.password_message(problem)
+        raise ValidationFailed(message, {"password": [message]})
+    user.password_hash = people.hash_password(password)
+    lift_delays(user)
+    end_all_sessions(user, reason="password_reset_by_link")
+    return user
 
 
 def change_password(user: User, current: str, new: str) -> None:

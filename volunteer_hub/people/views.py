@@ -15,6 +15,7 @@ from volunteer_hub.people.forms import (
     PasswordResetForm,
     PhoneCodeForm,
     ProfileForm,
+    ResetLinkForm,
     SignupForm,
     split_skills,
 )
@@ -152,6 +153,20 @@ def change_password():
             flash(_("Your password is changed; other devices are logged out."), "success")
             return redirect(url_for("people.profile"))
     return render_template("people/password.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_by_link(token):
+    """The one-time link a station manager handed over in person: the volunteer sets a new password."""
+    form = ResetLinkForm()
+    ok, user = attempt(lambda: logins.user_for_reset_link(token), form)
+    if ok and form.validate_on_submit():
+        done, _user = attempt(lambda: logins.reset_with_link(token, form.password.data), form)
+        if done:
+            flash(_("Your password is set. Log in with it."), "success")
+            return redirect(url_for("people.login"))
+    return render_template("people/reset_link.html", form=form, user=user if ok else None), \
+        422 if form.errors or form.form_errors else 200
 
 
 @bp.route("/me", methods=["GET", "POST"])

@@ -3,7 +3,14 @@ from flask_login import current_user
 
 from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.roster import services
-from volunteer_hub.roster.schemas import DeactivateIn, MoveIn, RosterEntryOut, RosterQuery, VolunteerOut
+from volunteer_hub.roster.schemas import (
+    DeactivateIn,
+    MoveIn,
+    ResetLinkOut,
+    RosterEntryOut,
+    RosterQuery,
+    VolunteerOut,
+)
 
 blp = Blueprint("roster_api", __name__, url_prefix="/api/v1", description="志愿者名册")
 
@@ -55,3 +62,12 @@ def move(data, user_id):
     """调站: to another station I manage."""
     user = services.get_volunteer(current_user, user_id)
     return services.profile(services.move(current_user, user, data["station_id"]))
+
+
+@blp.route("/volunteers/<int:user_id>/reset-link", methods=["POST"])
+@auth_required
+@blp.response(201, ResetLinkOut)
+def reset_link(user_id):
+    """A one-time password reset link for a volunteer of my station, after checking who they are in
+    person (never for oneself; audited)."""
+    return services.issue_reset_link(current_user, services.get_volunteer(current_user, user_id))

@@ -69,3 +69,8 @@ class DeactivateIn(ma.Schema):
 
 class MoveIn(ma.Schema):
     station_id = ma.fields.Integer(strict=True, required=True)
+
+
+class ResetLinkOut(ma.Schema):
+    url = ma.fields.String(metadata={"description": "one-time; hand it over in person (e.g. as a QR code)"})
+    expires_at = ma.fields.DateTime()

@@ -13,7 +13,8 @@ from volunteer_hub.checkin.models import Attendance
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.errors import Forbidden, NotFound, ValidationFailed
-from volunteer_hub.core.permissions import is_global_admin, is_manager, managed_roots, manages
+from volunteer_hub.core.permissions import is_global_admin, is_manager, managed_roots, manages, require_not_own
+from volunteer_hub.core.urls import external_url
 from volunteer_hub.credits import services as credits
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node, NodeKind
@@ -177,3 +178,14 @@ def move(actor, user: User, station_id: int) -> User:
                      after={"home_station_id": station.id})
         db.session.flush()
     return user
+
+
+def issue_reset_link(actor, user: User, now: datetime | None = None) -> dict:
+    """找回密码 for someone who cannot receive texts: after checking the volunteer's identity in person,
+    a manager of their station hands over a one-time link (shown as a QR code to scan with the
+    volunteer's own phone); the volunteer sets the new password. Never for oneself; audited."""
+    require_not_own(actor, user)
+    now = now or utcnow()
+    url = external_url("people.reset_by_link", token=logins.reset_link_token(user))
+    audit.record(actor, "password.reset_link_issued", user)
+    return {"url": url, "expires_at": now + timedelta(hours=logins.RESET_LINK_HOURS)}

@@ -1,8 +1,11 @@
-"""Pages: the roster (志愿者名册) and one volunteer's record, with deactivation and moves."""
+"""Pages: the roster (志愿者名册) and one volunteer's record, with deactivation, moves and reset links."""
+import base64
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from volunteer_hub.core import qr
 from volunteer_hub.core.forms import ActionForm, attempt, press
 from volunteer_hub.core.pagination import Page
 from volunteer_hub.core.permissions import is_manager
@@ -87,3 +90,17 @@ def move(user_id):
     else:
         flash(_("Choose one of your stations."), "error")
     return redirect(url_for("roster.show", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/reset-link", methods=["POST"])
+@login_required
+def reset_link(user_id):
+    """Shows the one-time link and its QR code for the volunteer to scan, here, in person."""
+    user = services.get_volunteer(current_user, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ok, link = attempt(lambda: services.issue_reset_link(current_user, user))
+    if not ok:
+        return redirect(url_for("roster.show", user_id=user.id))
+    qr_png = base64.b64encode(qr.png(link["url"], box_size=6)).decode()
+    return render_template("roster/reset_link.html", user=user, link=link, qr_png=qr_png)
