@@ -214,6 +214,10 @@ TABLE = {
     "nodes_api.Nodes POST": (lambda s: "/api/v1/nodes",
                              lambda s: {"name": "新实践点", "kind": "point", "parent_id": s.w.s1.id}, S1_RUNNERS),
     "nodes_api.NodeById GET": (lambda s: f"/api/v1/nodes/{s.w.s1.id}", None, SIGNED_IN),
+    "nodes_api.NodeById PATCH": (lambda s: f"/api/v1/nodes/{s.w.s1.id}", lambda s: {"address": "东门路 9 号"},
+                                 S1_RUNNERS),
+    "home.edit_node POST": (lambda s: f"/nodes/{s.w.s1.id}/edit", lambda s: {
+        "name": "东门社区实践站", "address": "东门路 9 号", "parent_id": s.w.i1.id}, S1_RUNNERS),
     "nodes_api.CentreSettings GET": (lambda s: f"/api/v1/centres/{s.w.centre.id}/settings", None, ADMIN),
     "nodes_api.CentreSettings PUT": (lambda s: f"/api/v1/centres/{s.w.centre.id}/settings",
                                      lambda s: {"default_credits_per_hour": 2}, ADMIN),

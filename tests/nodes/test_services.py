@@ -1,9 +1,13 @@
 import pytest
+import sqlalchemy as sa
 
+from volunteer_hub.core.audit import AuditEntry
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import manages
+from volunteer_hub.extensions import db
 from volunteer_hub.nodes import services
-from volunteer_hub.nodes.models import NodeKind
+from volunteer_hub.nodes import services as nodes
+from volunteer_hub.nodes.models import Node, NodeKind
 
 
 def test_paths_and_generated_codes(world):
@@ -69,3 +73,60 @@ def test_duplicate_code_is_a_conflict(world):
 def test_unknown_parent_is_not_found(world):
     with pytest.raises(NotFound):
         services.create_node(world.admin, name="点", kind="point", parent_id=424242)
+
+
+def test_edit_a_node_with_history(app, world):
+    nodes.update_node(world.s1_manager, world.s1, name="东门社区新时代文明实践站", address="东门路 8 号")
+    db.session.commit()
+    assert world.s1.name == "东门社区新时代文明实践站"
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "node.update"))
+    assert entry.data == {"before": {"name": "东门社区实践站", "address": ""},
+                          "after": {"name": "东门社区新时代文明实践站", "address": "东门路 8 号"}}
+    nodes.update_node(world.s1_manager, world.s1, name="东门社区新时代文明实践站")  # nothing changes: no entry
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "node.update")) == 1
+    with pytest.raises(ValidationFailed):
+        nodes.update_node(world.s1_manager, world.s1, lat=31.0, lon=None)
+    with pytest.raises(ValidationFailed):
+        nodes.update_node(world.s1_manager, world.s1, name=" ")
+    with pytest.raises(Forbidden):
+        nodes.update_node(world.s2_manager, world.s1, name="别人的站")
+
+
+def test_moving_a_node_moves_its_subtree(app, world, api):
+    # S1 (with point P1 below it) moves from institute I1 to I2.
+    with pytest.raises(Forbidden):  # the station's own manager does not run I2
+        nodes.update_node(world.s1_manager, world.s1, parent_id=world.i2.id)
+    nodes.update_node(world.centre_admin, world.s1, parent_id=world.i2.id)
+    db.session.commit()
+    s1, p1 = db.session.get(Node, world.s1.id), db.session.get(Node, world.p1.id)
+    assert s1.path == f"{world.i2.path}{s1.id}/" and p1.path == f"{s1.path}{p1.id}/"
+    assert p1.is_within(world.i2) and not p1.is_within(world.i1)
+    assert manages(world.s1_manager, p1)  # the station's manager still runs what is below it
+    assert not manages(world.i1_manager, p1)  # the old institute no longer does
+    for bad in (world.p1.id, world.s2.id, world.s1.id, 10**6):  # below itself, a sibling station, itself, nothing
+        with pytest.raises(ValidationFailed):
+            nodes.update_node(world.centre_admin, world.s1, parent_id=bad)
+    other = nodes.create_node(world.admin, name="邻区中心", kind="centre", code="N")
+    other_institute = nodes.create_node(world.admin, name="邻区实践所", kind="institute", parent_id=other.id)
+    with pytest.raises(ValidationFailed):  # never into another centre
+        nodes.update_node(world.admin, world.s1, parent_id=other_institute.id)
+    db.session.commit()
+    moved = api(world.centre_admin).patch(f"/api/v1/nodes/{world.s1.id}", json={"parent_id": world.i1.id})
+    assert moved.status_code == 200 and moved.json["parent_id"] == world.i1.id
+    assert api(world.s2_manager).patch(f"/api/v1/nodes/{world.s1.id}", json={"name": "x"}).status_code == 403
+    assert api(world.s1_manager).patch(f"/api/v1/nodes/{world.s1.id}", json={"code": "X"}).status_code == 422
+
+
+def test_the_node_page_edits(app, world):
+    from tests.test_pages import login
+
+    admin = login(app.test_client(), world.centre_admin)
+    page = admin.get(f"/nodes/{world.s1.id}")
+    assert page.status_code == 200 and "编辑" in page.text and world.i2.name in page.text
+    saved = admin.post(f"/nodes/{world.s1.id}/edit", data={"name": "东门站", "address": "东门路", "lat": "31.1",
+                                                            "lon": "120.1", "parent_id": world.i1.id})
+    db.session.expire_all()
+    assert saved.status_code == 302 and db.session.get(Node, world.s1.id).name == "东门站"
+    bad = admin.post(f"/nodes/{world.s1.id}/edit", data={"name": "东门站", "lat": "31.1", "parent_id": world.i1.id})
+    assert bad.status_code == 422

@@ -41,3 +41,21 @@ def entries_for(obj) -> list[AuditEntry]:
         .where(AuditEntry.object_type == type(obj).__name__, AuditEntry.object_id == obj.id)
         .order_by(AuditEntry.id)
     ).all()
+
+
+def _plain(value):
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def apply_changes(actor, action: str, obj, changes: dict) -> dict:
+    """Set the fields in ``changes`` that differ, and record them with their before and after values
+    (编辑留痕). Returns what changed, ``{}`` (and no entry) when nothing did."""
+    before, after = {}, {}
+    for name, value in changes.items():
+        if getattr(obj, name) != value:
+            before[name], after[name] = _plain(getattr(obj, name)), _plain(value)
+            setattr(obj, name, value)
+    if after:
+        db.session.flush()
+        record(actor, action, obj, before=before, after=after)
+    return after

@@ -10,7 +10,7 @@ from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.core.permissions import administered_centre_ids, is_global_admin, managed_roots, manages
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes import services as nodes
-from volunteer_hub.nodes.forms import ManagerForm, NodeForm
+from volunteer_hub.nodes.forms import ManagerForm, NodeEditForm, NodeForm
 from volunteer_hub.nodes.models import Node
 from volunteer_hub.people import services as people
 from volunteer_hub.teams.services import list_teams, teams_of
@@ -39,12 +39,18 @@ def _managed_node(node_id: int) -> Node:
     return node
 
 
-def _render_node(node, node_form=None, manager_form=None, status=200):
+def _edit_form(node, form=None) -> NodeEditForm:
+    form = form or NodeEditForm(obj=node)
+    form.parent_id.choices = [(parent.id, parent.name) for parent in nodes.possible_parents(current_user, node)]
+    return form
+
+
+def _render_node(node, node_form=None, manager_form=None, edit_form=None, status=200):
     return render_template(
         "home/node.html", node=node, managers=people.managers_of(node),
         teams=db.session.scalars(list_teams(node=node)).all(),
         node_form=node_form or NodeForm(), manager_form=manager_form or ManagerForm(),
-        action_form=ActionForm(),
+        edit_form=_edit_form(node, edit_form), action_form=ActionForm(),
     ), status
 
 
@@ -52,6 +58,26 @@ def _render_node(node, node_form=None, manager_form=None, status=200):
 @login_required
 def node(node_id):
     return _render_node(_managed_node(node_id))
+
+
+@bp.route("/nodes/<int:node_id>/edit", methods=["POST"])
+@login_required
+def edit_node(node_id):
+    """编辑节点: name, address, location, and where it belongs."""
+    node = _managed_node(node_id)
+    form = _edit_form(node, NodeEditForm())
+    if node.parent_id is None:
+        del form.parent_id
+    if form.validate_on_submit():
+        changes = {"name": form.name.data, "address": form.address.data or "", "lat": form.lat.data,
+                   "lon": form.lon.data}
+        if node.parent_id is not None:
+            changes["parent_id"] = form.parent_id.data
+        ok, _node = attempt(lambda: nodes.update_node(current_user, node, **changes), form)
+        if ok:
+            flash(_("%(name)s is saved.", name=node.name), "success")
+            return redirect(url_for("home.node", node_id=node.id))
+    return _render_node(node, edit_form=form, status=422)
 
 
 @bp.route("/nodes/<int:node_id>/children", methods=["POST"])

@@ -5,7 +5,7 @@ from flask_login import current_user
 from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.core.pagination import page_of
 from volunteer_hub.nodes import services
-from volunteer_hub.nodes.schemas import CentreSettingsIn, CentreSettingsOut, NodeIn, NodeOut, NodeQuery
+from volunteer_hub.nodes.schemas import CentreSettingsIn, CentreSettingsOut, NodeIn, NodeOut, NodePatch, NodeQuery
 
 blp = Blueprint("nodes_api", __name__, url_prefix="/api/v1", description="实践中心/所/站/点")
 
@@ -36,6 +36,12 @@ class NodeById(MethodView):
     @blp.response(200, NodeOut)
     def get(self, node_id):
         return services.get_node(node_id)
+
+    @blp.arguments(NodePatch)
+    @blp.response(200, NodeOut)
+    def patch(self, data, node_id):
+        """编辑: name, address, location, or the parent (moving the subtree along), by its managers."""
+        return services.update_node(current_user, services.get_node(node_id), **data)
 
 
 @blp.route("/centres/<int:centre_id>/settings")

@@ -16,6 +16,15 @@ class NodeForm(FlaskForm):
     lon = FloatField(_l("Longitude"), validators=[Optional()])
 
 
+class NodeEditForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Length(max=100), DataRequired()])
+    address = StringField(_l("Address"), validators=[Length(max=200), Optional()])
+    lat = FloatField(_l("Latitude"), validators=[Optional()])
+    lon = FloatField(_l("Longitude"), validators=[Optional()])
+    parent_id = SelectField(_l("Belongs to"), coerce=int,
+                            description=_l("Moving a node moves everything below it along."))
+
+
 class ManagerForm(FlaskForm):
     phone = StringField(_l("Mobile phone of the new manager"), validators=[Length(max=20), DataRequired()],
                         render_kw={"inputmode": "tel"})

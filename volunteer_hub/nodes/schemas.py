@@ -14,6 +14,16 @@ class NodeIn(ma.Schema):
     lon = ma.fields.Float(load_default=None, allow_none=True)
 
 
+class NodePatch(ma.Schema):
+    """Only the fields given change."""
+
+    name = Text(100)
+    address = Text(200)
+    lat = ma.fields.Float(allow_none=True)
+    lon = ma.fields.Float(allow_none=True)
+    parent_id = ma.fields.Integer(strict=True, metadata={"description": "move the node (and its subtree) here"})
+
+
 class NodeOut(ma.Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
