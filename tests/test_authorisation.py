@@ -243,6 +243,11 @@ TABLE = {
     "teams_api.Teams GET": (lambda s: "/api/v1/teams", None, SIGNED_IN),
     "teams_api.Teams POST": (lambda s: "/api/v1/teams", lambda s: {
         "name": "东门助老队", "category": "health", "node_id": s.w.s1.id, "leader_id": s.w.volunteer.id}, S1_RUNNERS),
+    "teams_api.TeamById PATCH": (lambda s: f"/api/v1/teams/{s.w.team.id}", lambda s: {"description": "每周六清理河道"},
+                                 S1_RUNNERS | {"leader"}),
+    "teams.edit POST": (lambda s: f"/teams/{s.w.team.id}/edit", lambda s: {"name": s.w.team.name,
+                                                                           "description": "每周六清理河道"},
+                        S1_RUNNERS | {"leader"}),
     "teams_api.TeamById GET": (lambda s: f"/api/v1/teams/{s.w.team.id}", None, SIGNED_IN),
     "teams_api.Members GET": (lambda s: f"/api/v1/teams/{s.w.team.id}/members", None, SIGNED_IN),
     "teams_api.Members POST": (lambda s: f"/api/v1/teams/{s.w.team.id}/members",

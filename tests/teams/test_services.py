@@ -151,3 +151,36 @@ def test_team_creation_rules(world):
     with pytest.raises(Forbidden):
         services.create_team(world.leader, name="自封队", category="legal", node_id=world.s1.id,
                              leader_id=world.leader.id)
+
+
+def test_edit_a_team_with_history(app, world, api):
+    import sqlalchemy as sa
+
+    from tests.test_pages import login
+    from volunteer_hub.core.audit import AuditEntry
+    from volunteer_hub.extensions import db
+
+    team = world.team
+    services.update_team(world.leader, team, name="东门环保先锋队", description="每周六清理河道")
+    with pytest.raises(Forbidden):  # the leader does not change the category or hand over the team
+        services.update_team(world.leader, team, category="culture")
+    with pytest.raises(ValidationFailed):
+        services.update_team(world.s1_manager, team, category="other")  # without its local name
+    with pytest.raises(Conflict):  # a new leader must be an active member
+        services.update_team(world.s1_manager, team, leader_id=world.s2_volunteer.id)
+    services.request_to_join(world.volunteer, team, world.volunteer)
+    services.accept(world.leader, team, world.volunteer)
+    services.update_team(world.s1_manager, team, category="other", custom_category="河长制",
+                         leader_id=world.volunteer.id)
+    db.session.commit()
+    assert (team.name, team.category_label, team.leader_id) == ("东门环保先锋队", "河长制", world.volunteer.id)
+    updates = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "team.update")
+                                 .order_by(AuditEntry.id)).all()
+    assert updates[0].data["before"]["name"] == "东门卫生环保队" and updates[1].data["after"]["category"] == "other"
+    assert db.session.scalar(sa.select(AuditEntry.id).where(AuditEntry.action == "team.leader"))
+    patched = api(world.s1_manager).patch(f"/api/v1/teams/{team.id}", json={"description": "河道与楼道"})
+    assert patched.status_code == 200 and patched.json["description"] == "河道与楼道"
+    assert api(world.s2_manager).patch(f"/api/v1/teams/{team.id}", json={"name": "x"}).status_code == 403
+    page = login(app.test_client(), world.volunteer).post(f"/teams/{team.id}/edit",
+                                                          data={"name": "东门河长队", "description": ""})
+    assert page.status_code == 302  # the new leader edits the name

@@ -8,7 +8,7 @@ from volunteer_hub.nodes.services import get_node
 from volunteer_hub.people.services import get_user
 from volunteer_hub.teams import services
 from volunteer_hub.teams.models import MembershipStatus
-from volunteer_hub.teams.schemas import MemberIn, MembershipOut, TeamIn, TeamOut, TeamQuery
+from volunteer_hub.teams.schemas import MemberIn, MembershipOut, TeamIn, TeamOut, TeamPatch, TeamQuery
 
 blp = Blueprint("teams_api", __name__, url_prefix="/api/v1/teams", description="志愿服务队")
 
@@ -40,6 +40,12 @@ class TeamById(MethodView):
     @blp.response(200, TeamOut)
     def get(self, team_id):
         return services.get_team(team_id)
+
+    @blp.arguments(TeamPatch)
+    @blp.response(200, TeamOut)
+    def patch(self, data, team_id):
+        """编辑: name and description (leader, managers); category and leader (managers)."""
+        return services.update_team(current_user, services.get_team(team_id), **data)
 
 
 @blp.route("/<int:team_id>/members")

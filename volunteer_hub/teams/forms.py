@@ -21,6 +21,15 @@ class TeamForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=2000), Optional()])
 
 
+class TeamEditForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[Length(max=100), DataRequired()])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000), Optional()])
+    category = SelectField(_l("Category"), choices=category_choices)
+    custom_category = StringField(_l("Local category name"), validators=[Length(max=32), Optional()],
+                                  description=_l("Only for the 'other' category."))
+    leader_id = SelectField(_l("Leader"), coerce=int, description=_l("An active member of the team."))
+
+
 class InviteForm(FlaskForm):
     phone = StringField(_l("Volunteer's mobile phone"), validators=[Length(max=20), DataRequired()],
                         render_kw={"inputmode": "tel"})

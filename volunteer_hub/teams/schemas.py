@@ -16,6 +16,16 @@ class TeamIn(ma.Schema):
     description = Text(2000, load_default="")
 
 
+class TeamPatch(ma.Schema):
+    """Only the fields given change; category and leader by the node's managers."""
+
+    name = Text(100)
+    description = Text(2000)
+    category = Text(32, metadata={"enum": CATEGORIES})
+    custom_category = Text(200, allow_none=True)
+    leader_id = ma.fields.Integer(strict=True, metadata={"description": "an active member of the team"})
+
+
 class TeamOut(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()

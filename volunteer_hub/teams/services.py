@@ -186,6 +186,46 @@ def remove(actor, team: Team, user: User) -> TeamMembership:
     return _set_status(actor, row, S.LEFT, "team.remove")
 
 
+def update_team(actor, team: Team, **changes) -> Team:
+    """编辑队伍: its leader or a node manager changes the name and description; the category and the
+    leader (an active member) are for the node's managers. Audited with before and after."""
+    allowed = {"name", "description", "category", "custom_category", "leader_id"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed(_("These fields cannot be changed: %(names)s.", names=", ".join(sorted(unknown))))
+    _require_lead(actor, team)
+    if {"category", "custom_category", "leader_id"} & set(changes):
+        require_manage(actor, team.node, _("Only a manager of %(node)s changes a team's category or leader.",
+                                           node=team.node.name))
+    leader_id = changes.pop("leader_id", team.leader_id)
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+    category = changes.get("category", team.category)
+    custom = (changes.get("custom_category", team.custom_category) or "").strip()
+    errors: dict[str, list[str]] = {}
+    if "name" in changes and not 1 <= len(changes["name"]) <= 100:
+        errors["name"] = [_("Name is 1-100 characters.")]
+    if category not in STANDARD_CATEGORIES and category != OTHER:
+        errors["category"] = [_("Choose one of the 8 standard categories or 'other'.")]
+    elif category == OTHER and not custom:
+        errors["custom_category"] = [_("Name the local category of an 'other' team.")]
+    if errors:
+        raise ValidationFailed(_("The team is not valid."), errors)
+    if "category" in changes or "custom_category" in changes:
+        changes["custom_category"] = custom[:40] if category == OTHER else None
+    if changes.get("name", team.name) != team.name and db.session.scalar(sa.select(Team.id).where(
+            Team.node_id == team.node_id, Team.name == changes["name"], Team.id != team.id)):
+        raise Conflict(_("%(node)s already has a team named %(name)s.", node=team.node.name, name=changes["name"]),
+                       {"name": [_("Already in use.")]})
+    audit.apply_changes(actor, "team.update", team, changes)
+    if leader_id != team.leader_id:
+        leader = db.session.get(User, leader_id) if isinstance(leader_id, int) else None
+        if leader is None:
+            raise ValidationFailed(_("No such user."), {"leader_id": [_("No such user.")]})
+        change_leader(actor, team, leader)
+    return team
+
+
 def change_leader(actor, team: Team, user: User) -> Team:
     require_manage(actor, team.node)
     row = membership(team, user)

@@ -4,11 +4,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from volunteer_hub.core.forms import ActionForm, attempt
+from volunteer_hub.core.permissions import manages
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import managed_subtrees
 from volunteer_hub.people.services import get_user, require_by_phone
 from volunteer_hub.teams import services
-from volunteer_hub.teams.forms import InviteForm, TeamForm, category_choices
+from volunteer_hub.teams.forms import InviteForm, TeamEditForm, TeamForm, category_choices
 from volunteer_hub.teams.models import MembershipStatus
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
@@ -24,16 +25,47 @@ def index():
                            categories=category_choices())
 
 
-@bp.route("/<int:team_id>")
-@login_required
-def show(team_id):
-    team = services.get_team(team_id)
+def _edit_form(team, form=None) -> TeamEditForm:
+    form = form or TeamEditForm(obj=team)
+    form.leader_id.choices = [(m.user_id, m.user.name) for m in services.members(team)]
+    if not manages(current_user, team.node):  # a leader edits the name and description only
+        for name in ("category", "custom_category", "leader_id"):
+            delattr(form, name)
+    return form
+
+
+def _render_team(team, edit_form=None, status=200):
     leads = services.can_lead(current_user, team)
     statuses = [MembershipStatus.ACTIVE] + ([MembershipStatus.PENDING, MembershipStatus.INVITED] if leads else [])
     return render_template("teams/show.html", team=team, leads=leads,
                            members=services.members(team, statuses),
                            mine=services.membership(team, current_user),
-                           action_form=ActionForm(), invite_form=InviteForm())
+                           action_form=ActionForm(), invite_form=InviteForm(),
+                           edit_form=_edit_form(team, edit_form) if leads else None), status
+
+
+@bp.route("/<int:team_id>")
+@login_required
+def show(team_id):
+    return _render_team(services.get_team(team_id))
+
+
+@bp.route("/<int:team_id>/edit", methods=["POST"])
+@login_required
+def edit(team_id):
+    """编辑队伍: name and description by its leader and managers, category and leader by managers."""
+    team = services.get_team(team_id)
+    if not services.can_lead(current_user, team):
+        abort(403)
+    form = _edit_form(team, TeamEditForm())
+    if form.validate_on_submit():
+        changes = {name: form[name].data for name in ("name", "description", "category", "custom_category",
+                                                      "leader_id") if name in form}
+        ok, _team = attempt(lambda: services.update_team(current_user, team, **changes), form)
+        if ok:
+            flash(_("%(name)s is saved.", name=team.name), "success")
+            return redirect(url_for("teams.show", team_id=team.id))
+    return _render_team(team, edit_form=form, status=422)
 
 
 _ACTIONS = {
