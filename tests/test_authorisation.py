@@ -401,6 +401,11 @@ TABLE = {
     "merchants_api.Offers GET": (lambda s: f"/api/v1/merchants/{s.shop.id}/offers", None, SIGNED_IN),
     "merchants_api.Offers POST": (lambda s: f"/api/v1/merchants/{s.shop.id}/offers",
                                   lambda s: {"title": "洗头一次", "price": 1}, only("staff")),
+    "merchants_api.update_offer PATCH": (lambda s: f"/api/v1/merchants/{s.shop.id}/offers/{s.offer.id}",
+                                         lambda s: {"stock": 12}, only("staff")),
+    "merchants.edit_offer GET": (lambda s: f"/merchants/{s.shop.id}/offers/{s.offer.id}/edit", None, only("staff")),
+    "merchants.edit_offer POST": (lambda s: f"/merchants/{s.shop.id}/offers/{s.offer.id}/edit", lambda s: {
+        "title": "理发一次", "price": "2", "stock": "12", "active": "y"}, only("staff")),
     "merchants.index GET": (lambda s: "/merchants", None, SIGNED_IN),
     "merchants.show GET": (lambda s: f"/merchants/{s.shop.id}", None, SIGNED_IN),
     "merchants.apply GET": (lambda s: "/merchants/apply", None, SIGNED_IN),

@@ -8,6 +8,7 @@ from volunteer_hub.core.permissions import is_staff_of
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services
 from volunteer_hub.people import services as people
+from volunteer_hub.people.models import User
 
 APPLICATION = {"name": "东门便民理发店", "address": "东门菜场东侧", "contact_phone": "13612345678",
                "licence_no": "91320509MA1TEST01X"}
@@ -154,3 +155,44 @@ def test_who_sees_which_merchants(world, shop):
     assert names(world.s2_volunteer) == [shop.name, other.name]  # paired with S2, and the one they own
     assert sorted(names(world.centre_admin)) == sorted([shop.name, other.name])
     assert names(world.outsider) == []
+
+
+def test_edit_restock_and_withdraw_an_offer_with_history(app, world, shop, api):
+    import sqlalchemy as sa
+
+    from tests.test_pages import login
+    from volunteer_hub.core.audit import AuditEntry
+    from volunteer_hub.credits import services as credits
+    from volunteer_hub.vouchers import services as vouchers
+
+    owner = db.session.get(User, shop.owner_id)
+    offer = services.create_offer(owner, shop, title="理发一次", price=5, stock=2)
+    credits.adjust(world.s1_manager, world.volunteer, 12, "表彰")
+    vouchers.create(world.volunteer, offer)  # one held against the stock
+    db.session.commit()
+    with pytest.raises(Forbidden):
+        services.update_offer(world.volunteer, offer, stock=10)
+    with pytest.raises(ValidationFailed) as caught:  # never below what is held
+        services.update_offer(owner, offer, stock=0)
+    assert "stock" in caught.value.fields
+    services.update_offer(owner, offer, title="理发加洗头", price=6, stock=20)
+    db.session.commit()
+    assert (offer.title, offer.price, offer.stock) == ("理发加洗头", 12, 20)  # 6 credits in half-credit units
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "offer.update"))
+    assert entry.data["before"] == {"title": "理发一次", "price": 10, "stock": 2}
+    withdrawn = api(owner).patch(f"/api/v1/merchants/{shop.id}/offers/{offer.id}", json={"active": False})
+    assert withdrawn.status_code == 200 and withdrawn.json["active"] is False
+    db.session.refresh(offer)
+    assert not services.offer_open_to(offer, world.volunteer)
+    other = services.register_merchant(world.outsider, centre=world.centre, owner=world.outsider, name="别家",
+                                       address="西门", contact_phone="13600000001", licence_no="91320509MA1CCCC07X")
+    db.session.commit()
+    assert api(owner).patch(f"/api/v1/merchants/{other.id}/offers/{offer.id}",
+                            json={"active": True}).status_code == 404  # loaded through its merchant
+    page = login(app.test_client(), owner)
+    assert page.get(f"/merchants/{shop.id}/offers/{offer.id}/edit").status_code == 200
+    saved = page.post(f"/merchants/{shop.id}/offers/{offer.id}/edit",
+                      data={"title": "理发加洗头", "price": "6", "stock": "25", "active": "y"})
+    assert saved.status_code == 302
+    assert page.post(f"/merchants/{shop.id}/offers/{offer.id}/edit",
+                     data={"title": "理发加洗头", "price": "6", "stock": "0", "active": "y"}).status_code == 422

@@ -13,6 +13,7 @@ from volunteer_hub.merchants.schemas import (
     MerchantOut,
     OfferIn,
     OfferOut,
+    OfferPatch,
     PairingIn,
     StaffIn,
     StaffOut,
@@ -128,3 +129,13 @@ class Offers(MethodView):
         """物品/服务 (the merchant's staff)."""
         offer = services.create_offer(current_user, services.get_merchant(merchant_id), **data)
         return offer
+
+
+@blp.route("/<int:merchant_id>/offers/<int:offer_id>", methods=["PATCH"])
+@auth_required
+@blp.arguments(OfferPatch)
+@blp.response(200, OfferOut)
+def update_offer(data, merchant_id, offer_id):
+    """编辑 / 补货 / 下架 (the merchant's staff), audited."""
+    merchant = services.get_merchant(merchant_id)
+    return services.update_offer(current_user, services.get_offer_of(merchant, offer_id), **data)

@@ -1,6 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -34,3 +42,7 @@ class OfferForm(FlaskForm):
     price = DecimalField(_l("Price in credits"), places=1, validators=[DataRequired()])
     stock = IntegerField(_l("Stock (empty: unlimited)"), validators=[Optional()])
     monthly_limit = IntegerField(_l("Per volunteer per month (empty: no limit)"), validators=[Optional()])
+
+
+class OfferEditForm(OfferForm):
+    active = BooleanField(_l("On offer"), description=_l("Untick to withdraw it; vouchers already taken stay good."))

@@ -76,6 +76,19 @@ class OfferIn(ma.Schema):
                                  metadata={"description": "empty: every station paired with the merchant"})
 
 
+class OfferPatch(ma.Schema):
+    """Only the fields given change."""
+
+    title = Text(100)
+    description = Text(2000)
+    price = ma.fields.Decimal(as_string=False, metadata={"description": "credits, in halves; for new vouchers"})
+    stock = ma.fields.Integer(strict=True, allow_none=True, metadata={"description": "restock; never below the held"})
+    monthly_limit = ma.fields.Integer(strict=True, allow_none=True)
+    valid_from = Instant(allow_none=True)
+    valid_to = Instant(allow_none=True)
+    active = ma.fields.Boolean(metadata={"description": "false withdraws the offer"})
+
+
 class OfferOut(ma.Schema):
     id = ma.fields.Integer()
     merchant_id = ma.fields.Integer()
@@ -88,3 +101,4 @@ class OfferOut(ma.Schema):
     valid_from = ma.fields.DateTime(allow_none=True)
     valid_to = ma.fields.DateTime(allow_none=True)
     station_ids = ma.fields.Pluck(StationRef, "id", many=True, attribute="stations")
+    active = ma.fields.Boolean()

@@ -279,26 +279,42 @@ def list_merchants(user):
 
 # --- offers -------------------------------------------------------------------------------------
 
+def _offer_errors(merchant: Merchant, values: dict, reserved: int = 0) -> dict:
+    """Field errors of an offer's values (those of a new offer, or an offer after an edit)."""
+    errors: dict[str, list[str]] = {}
+    title = values["title"]
+    if not title or not title.strip() or len(title.strip()) > 100:
+        errors["title"] = [_("Title is 1-100 characters.")]
+    if values["price"] <= 0:
+        errors["price"] = [_("The price is at least half a credit.")]
+    stock = values["stock"]
+    if stock is not None and stock < 0:
+        errors["stock"] = [_("Stock cannot be negative.")]
+    elif stock is not None and stock < reserved:
+        errors["stock"] = [_("%(n)s vouchers are held against this offer: the stock cannot go below that.",
+                             n=reserved)]
+    if values["monthly_limit"] is not None and values["monthly_limit"] < 1:
+        errors["monthly_limit"] = [_("The monthly limit is at least 1.")]
+    if values["valid_from"] and values["valid_to"] and values["valid_to"] <= values["valid_from"]:
+        errors["valid_to"] = [_("The end must be after the start.")]
+    return errors
+
+
+def _require_offer_staff(actor, merchant: Merchant) -> None:
+    if not is_staff_of(actor, merchant):
+        raise Forbidden(_("Only staff of %(merchant)s can manage its offers.", merchant=merchant.name))
+
+
 def create_offer(actor, merchant: Merchant, *, title: str, price, description: str = "", stock: int | None = None,
                  monthly_limit: int | None = None, valid_from: datetime | None = None,
                  valid_to: datetime | None = None, station_ids: list[int] | None = None) -> Offer:
     """物品/服务: merchant staff manage their own merchant's offers only."""
-    if not is_staff_of(actor, merchant):
-        raise Forbidden(_("Only staff of %(merchant)s can manage its offers.", merchant=merchant.name))
+    _require_offer_staff(actor, merchant)
     if merchant.status != "approved":
         raise Conflict(_("The merchant is not approved yet."))
-    errors: dict[str, list[str]] = {}
-    if not title or not title.strip() or len(title.strip()) > 100:
-        errors["title"] = [_("Title is 1-100 characters.")]
     units = to_units(price)
-    if units <= 0:
-        errors["price"] = [_("The price is at least half a credit.")]
-    if stock is not None and stock < 0:
-        errors["stock"] = [_("Stock cannot be negative.")]
-    if monthly_limit is not None and monthly_limit < 1:
-        errors["monthly_limit"] = [_("The monthly limit is at least 1.")]
-    if valid_from and valid_to and valid_to <= valid_from:
-        errors["valid_to"] = [_("The end must be after the start.")]
+    errors = _offer_errors(merchant, {"title": title, "price": units, "stock": stock, "monthly_limit": monthly_limit,
+                                      "valid_from": valid_from, "valid_to": valid_to})
     paired = {s.id for s in merchant.stations}
     if station_ids and not set(station_ids) <= paired:
         errors["station_ids"] = [_("Offers can only be for stations paired with the merchant.")]
@@ -310,6 +326,37 @@ def create_offer(actor, merchant: Merchant, *, title: str, price, description: s
     db.session.add(offer)
     db.session.flush()
     audit.record(actor, "offer.create", offer, title=offer.title, price=units)
+    return offer
+
+
+def get_offer_of(merchant: Merchant, offer_id: int) -> Offer:
+    """An offer loaded through its merchant: another merchant's offer is a 404."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.merchant_id != merchant.id:
+        raise NotFound(_("No such offer at %(merchant)s.", merchant=merchant.name))
+    return offer
+
+
+OFFER_FIELDS = {"title", "description", "price", "stock", "monthly_limit", "valid_from", "valid_to", "active"}
+
+
+def update_offer(actor, offer: Offer, **changes) -> Offer:
+    """编辑 / 补货 / 下架: the merchant's staff change an offer; ``stock`` restocks (never below the
+    vouchers held against it), ``active=False`` withdraws it (open vouchers stay good). A new price is
+    for new vouchers only. Audited with before and after."""
+    _require_offer_staff(actor, offer.merchant)
+    unknown = set(changes) - OFFER_FIELDS
+    if unknown:
+        raise ValidationFailed(_("These fields cannot be changed: %(names)s.", names=", ".join(sorted(unknown))))
+    if "price" in changes:
+        changes["price"] = to_units(changes["price"])
+    if "title" in changes:
+        changes["title"] = (changes["title"] or "").strip()
+    values = {name: changes.get(name, getattr(offer, name)) for name in OFFER_FIELDS}
+    errors = _offer_errors(offer.merchant, values, reserved=offer.reserved)
+    if errors:
+        raise ValidationFailed(_("The offer is not valid."), errors)
+    audit.apply_changes(actor, "offer.update", offer, changes)  # the CHECK on stock >= reserved backs a race
     return offer
 
 

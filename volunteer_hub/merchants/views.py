@@ -1,14 +1,15 @@
 """Pages: apply as a merchant; merchants list; a merchant's page (approve and pair, staff, offers)."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from volunteer_hub.core.forms import ActionForm, attempt, press
 from volunteer_hub.core.permissions import is_centre_admin, is_staff_of
+from volunteer_hub.credits.services import to_credits
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services
-from volunteer_hub.merchants.forms import ApplyForm, OfferForm, PairingForm, StaffForm, SuspendForm
+from volunteer_hub.merchants.forms import ApplyForm, OfferEditForm, OfferForm, PairingForm, StaffForm, SuspendForm
 from volunteer_hub.nodes.models import Node
 from volunteer_hub.nodes.services import get_node, stations_under
 
@@ -153,3 +154,25 @@ def add_offer(merchant_id):
             flash(_("The offer %(title)s is open.", title=offer.title), "success")
             return redirect(url_for("merchants.show", merchant_id=merchant.id))
     return _page(merchant, 422, offer_form=form)
+
+
+@bp.route("/<int:merchant_id>/offers/<int:offer_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_offer(merchant_id, offer_id):
+    """编辑 / 补货 / 下架 an offer (the merchant's staff)."""
+    merchant = services.get_merchant(merchant_id)
+    offer = services.get_offer_of(merchant, offer_id)
+    if not is_staff_of(current_user, merchant):
+        abort(403)
+    form = OfferEditForm(obj=offer, price=to_credits(offer.price).number) if request.method == "GET" \
+        else OfferEditForm()
+    if form.validate_on_submit():
+        ok, _offer = attempt(lambda: services.update_offer(
+            current_user, offer, title=form.title.data, description=form.description.data or "",
+            price=form.price.data, stock=form.stock.data, monthly_limit=form.monthly_limit.data,
+            active=form.active.data), form)
+        if ok:
+            flash(_("%(name)s is saved.", name=offer.title), "success")
+            return redirect(url_for("merchants.show", merchant_id=merchant.id))
+    return render_template("merchants/offer_edit.html", merchant=merchant, offer=offer, form=form), \
+        422 if form.errors or form.form_errors else 200
