@@ -280,7 +280,10 @@ TABLE = {
     "events_api.Templates POST": (lambda s: "/api/v1/events/templates", lambda s: {
         "node_id": s.w.s1.id, "title": "每周日服务", "weekday": 6, "start_time": "08:30:00", "end_time": "10:30:00",
         "capacity": 10}, S1_RUNNERS),
-    "events_api.stop_template DELETE": (lambda s: f"/api/v1/events/templates/{s.template.id}", None, S1_RUNNERS),
+    "events_api.TemplateById DELETE": (lambda s: f"/api/v1/events/templates/{s.template.id}", None, S1_RUNNERS),
+    "events_api.TemplateById PATCH": (lambda s: f"/api/v1/events/templates/{s.template.id}",
+                                      lambda s: {"capacity": 25}, S1_RUNNERS),
+    "events.pause_recurring POST": (lambda s: f"/events/recurring/{s.template.id}/pause", None, S1_RUNNERS),
     "events_api.sign_up POST": (lambda s: f"/api/v1/events/{s.day.id}/signups", None, VOLUNTEERS),
     "events_api.cancel DELETE": (lambda s: f"/api/v1/events/{s.day.id}/signups/me", None, only("volunteer")),
     "events_api.signup_list GET": (lambda s: f"/api/v1/events/{s.day.id}/signups", None, DAY_RUNNERS),

@@ -88,3 +88,38 @@ def test_recurring_page(app, world, client, clock):
                                                  "start_time": "11:30", "end_time": "08:30", "capacity": 20,
                                                  "days_ahead": 14})
     assert bad.status_code == 422
+
+
+def test_change_pause_and_end_a_recurring_day_with_history(app, world, clock, api):
+    from volunteer_hub.core.audit import AuditEntry
+
+    template = saturday_template(world)
+    db.session.commit()
+    assert services.generate_from_templates()["created"] == 2  # 28 November and 5 December
+    services.update_template(world.s1_manager, template, title="周六清洁日", start_time=time(9, 0),
+                             end_time=time(11, 0), days_ahead=21)
+    db.session.commit()
+    assert services.generate_from_templates()["created"] == 1  # 12 December, at the new time
+    first, second, third = days()
+    assert first.title == "周六志愿服务日" and third.title == "周六清洁日"  # created ones stay as they were
+    assert third.starts_at == datetime(2026, 12, 12, 1, 0, tzinfo=UTC)
+    with pytest.raises(ValidationFailed):
+        services.update_template(world.s1_manager, template, end_time=time(8, 0))
+    with pytest.raises(Forbidden):
+        services.update_template(world.s2_manager, template, active=False)
+    services.update_template(world.s1_manager, template, active=False)  # paused
+    clock.move_to(datetime(2026, 11, 30, 2, 0, tzinfo=UTC))
+    assert services.generate_from_templates()["created"] == 0
+    services.update_template(world.s1_manager, template, active=True, ends_on=date(2026, 12, 19))  # resumed…
+    assert services.generate_from_templates()["created"] == 1  # 19 December
+    clock.move_to(datetime(2026, 12, 14, 2, 0, tzinfo=UTC))
+    assert services.generate_from_templates()["created"] == 0  # …and ended
+    db.session.commit()
+    changes = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "service_day_template.update")
+                                 .order_by(AuditEntry.id)).all()
+    assert changes[0].data["before"]["title"] == "周六志愿服务日"
+    assert changes[0].data["after"]["start_time"] == "09:00:00"
+    patched = api(world.s1_manager).patch(f"/api/v1/events/templates/{template.id}", json={"capacity": 30})
+    assert patched.status_code == 200 and patched.json["capacity"] == 30
+    assert api(world.s1_manager).patch(f"/api/v1/events/templates/{template.id}",
+                                       json={"ends_on": "2026-01-01"}).status_code == 422

@@ -13,6 +13,7 @@ from volunteer_hub.events.schemas import (
     SignUpOut,
     TemplateIn,
     TemplateOut,
+    TemplatePatch,
 )
 from volunteer_hub.nodes.services import get_node
 
@@ -110,10 +111,17 @@ class Templates(MethodView):
         return template
 
 
-@blp.route("/templates/<int:template_id>", methods=["DELETE"])
-@auth_required
-@blp.response(200, TemplateOut)
-def stop_template(template_id):
-    """Stop a recurring service day; occurrences already created stay."""
-    template = services.stop_template(current_user, services.get_template(template_id))
-    return template
+@blp.route("/templates/<int:template_id>")
+class TemplateById(MethodView):
+    decorators = [auth_required]
+
+    @blp.arguments(TemplatePatch)
+    @blp.response(200, TemplateOut)
+    def patch(self, data, template_id):
+        """改 / 暂停 / 结束: change, pause (``active``) or end (``ends_on``) a recurring service day."""
+        return services.update_template(current_user, services.get_template(template_id), **data)
+
+    @blp.response(200, TemplateOut)
+    def delete(self, template_id):
+        """Stop a recurring service day; occurrences already created stay."""
+        return services.stop_template(current_user, services.get_template(template_id))

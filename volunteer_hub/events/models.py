@@ -104,7 +104,8 @@ class ServiceDayTemplate(ServiceDetails, CreatedAtMixin, db.Model):
     link_theme: Mapped[bool] = mapped_column(default=True)
     days_ahead: Mapped[int] = mapped_column(default=14)
     starts_on: Mapped[date] = mapped_column(sa.Date)
-    active: Mapped[bool] = mapped_column(default=True)
+    ends_on: Mapped[date | None] = mapped_column(sa.Date)  # the last day an occurrence may fall on
+    active: Mapped[bool] = mapped_column(default=True)  # False: paused (or stopped for good, with ends_on)
 
     node: Mapped["Node"] = relationship()  # noqa: F821
     teams: Mapped[list["Team"]] = relationship(secondary=service_day_template_teams,  # noqa: F821
@@ -117,6 +118,7 @@ class ServiceDayTemplate(ServiceDetails, CreatedAtMixin, db.Model):
         sa.CheckConstraint("credits_per_hour >= 0", name="credits_non_negative"),
         sa.CheckConstraint("days_ahead >= 1 AND days_ahead <= 60", name="days_ahead"),
         sa.CheckConstraint("(lat IS NULL) = (lon IS NULL)", name="lat_lon_together"),
+        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_it_starts"),
     )
 
 

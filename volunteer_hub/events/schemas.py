@@ -99,6 +99,23 @@ class TemplateIn(ma.Schema):
     starts_on = Day(load_default=None, allow_none=True)
 
 
+class TemplatePatch(ma.Schema):
+    """Only the fields given change; occurrences already created stay as they are."""
+
+    title = Text(100)
+    description = Text(2000)
+    address = Text(200)
+    weekday = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=6))
+    start_time = ma.fields.Time(metadata={"maxLength": 8})
+    end_time = ma.fields.Time(metadata={"maxLength": 8})
+    capacity = ma.fields.Integer(strict=True)
+    credits_per_hour = ma.fields.Integer(strict=True)
+    link_theme = ma.fields.Boolean()
+    days_ahead = ma.fields.Integer(strict=True)
+    active = ma.fields.Boolean(metadata={"description": "false pauses, true resumes"})
+    ends_on = Day(allow_none=True, metadata={"description": "the last day an occurrence may fall on"})
+
+
 class TemplateOut(ma.Schema):
     id = ma.fields.Integer()
     node_id = ma.fields.Integer()
@@ -113,3 +130,4 @@ class TemplateOut(ma.Schema):
     days_ahead = ma.fields.Integer()
     starts_on = ma.fields.Date()
     active = ma.fields.Boolean()
+    ends_on = ma.fields.Date(allow_none=True)

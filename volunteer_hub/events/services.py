@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from volunteer_hub.core import audit
-from volunteer_hub.core.db import local_date, local_tz, utcnow
+from volunteer_hub.core.db import local_date, local_midnight, local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import manages
 from volunteer_hub.events.models import ServiceDay, ServiceDayTemplate, SignUp
@@ -329,23 +329,10 @@ def create_template(actor, *, node_id: int, title: str, weekday: int, start_time
     if credits_per_hour is None:
         credits_per_hour = settings_of(node).default_credits_per_hour
     teams = [db.session.get(Team, team_id) for team_id in dict.fromkeys(team_ids)]
-    errors = {}
-    if any(team is None or team.node.centre_id != node.centre_id for team in teams):
-        errors["team_ids"] = [_("Teams must belong to the same practice centre.")]
-    if not 0 <= weekday <= 6:
-        errors["weekday"] = [_("Choose a day of the week.")]
-    if not 1 <= days_ahead <= 60:
-        errors["days_ahead"] = [_("Create service days 1 to 60 days ahead.")]
-    # The same checks as a single service day, on a sample occurrence.
-    sample_start = datetime.combine(date(2000, 1, 1), start_time, tzinfo=UTC)
-    sample_end = datetime.combine(date(2000, 1, 1), end_time, tzinfo=UTC)
-    errors.update({field: messages for field, messages in _validate(
-        {"title": title, "starts_at": sample_start, "ends_at": sample_end, "signup_deadline": sample_start,
-         "capacity": capacity, "credits_per_hour": credits_per_hour, "granularity_minutes": 30,
-         "min_interval_minutes": 10, "lat": lat, "lon": lon, "checkin_radius_m": checkin_radius_m},
-        sample_start - timedelta(days=1), node).items()})
-    if "ends_at" in errors:
-        errors["end_time"] = errors.pop("ends_at")
+    errors = _template_errors(node, teams, {"title": title, "weekday": weekday, "start_time": start_time,
+                                            "end_time": end_time, "capacity": capacity,
+                                            "credits_per_hour": credits_per_hour, "days_ahead": days_ahead,
+                                            "lat": lat, "lon": lon, "checkin_radius_m": checkin_radius_m})
     if errors:
         raise ValidationFailed(_("The recurring service day is not valid."), errors)
     template = ServiceDayTemplate(
@@ -360,6 +347,54 @@ def create_template(actor, *, node_id: int, title: str, weekday: int, start_time
     return template
 
 
+def _template_errors(node, teams, values: dict) -> dict:
+    """Field errors of a recurring service day's values (new, or after an edit)."""
+    errors = {}
+    if any(team is None or team.node.centre_id != node.centre_id for team in teams):
+        errors["team_ids"] = [_("Teams must belong to the same practice centre.")]
+    if not 0 <= values["weekday"] <= 6:
+        errors["weekday"] = [_("Choose a day of the week.")]
+    if not 1 <= values["days_ahead"] <= 60:
+        errors["days_ahead"] = [_("Create service days 1 to 60 days ahead.")]
+    # The same checks as a single service day, on a sample occurrence.
+    sample_start = datetime.combine(date(2000, 1, 1), values["start_time"], tzinfo=UTC)
+    sample_end = datetime.combine(date(2000, 1, 1), values["end_time"], tzinfo=UTC)
+    errors.update(_validate(
+        {"title": values["title"], "starts_at": sample_start, "ends_at": sample_end, "signup_deadline": sample_start,
+         "capacity": values["capacity"], "credits_per_hour": values["credits_per_hour"], "granularity_minutes": 30,
+         "min_interval_minutes": 10, "lat": values["lat"], "lon": values["lon"],
+         "checkin_radius_m": values["checkin_radius_m"]},
+        sample_start - timedelta(days=1), node))
+    if "ends_at" in errors:
+        errors["end_time"] = errors.pop("ends_at")
+    return errors
+
+
+TEMPLATE_FIELDS = {"title", "description", "address", "weekday", "start_time", "end_time", "capacity",
+                   "credits_per_hour", "link_theme", "days_ahead", "active", "ends_on"}
+
+
+def update_template(actor, template: ServiceDayTemplate, **changes) -> ServiceDayTemplate:
+    """改 / 暂停 / 结束 a recurring service day: a change applies to the occurrences created from now
+    on (those already created stay as they are); ``active`` pauses and resumes; ``ends_on`` is the
+    last day an occurrence may fall on. Audited with before and after."""
+    _require_node_manager(actor, template.node)
+    unknown = set(changes) - TEMPLATE_FIELDS
+    if unknown:
+        raise ValidationFailed(_("These fields cannot be changed: %(names)s.", names=", ".join(sorted(unknown))))
+    values = {name: changes.get(name, getattr(template, name)) for name in TEMPLATE_FIELDS}
+    values.update(lat=template.lat, lon=template.lon, checkin_radius_m=template.checkin_radius_m)
+    errors = _template_errors(template.node, template.teams, values)
+    if values["ends_on"] is not None and values["ends_on"] < template.starts_on:
+        errors["ends_on"] = [_("The last day cannot be before the first.")]
+    if errors:
+        raise ValidationFailed(_("The recurring service day is not valid."), errors)
+    if "title" in changes:
+        changes["title"] = changes["title"].strip()
+    audit.apply_changes(actor, "service_day_template.update", template, changes)
+    return template
+
+
 def get_template(template_id: int) -> ServiceDayTemplate:
     template = db.session.get(ServiceDayTemplate, template_id)
     if template is None:
@@ -367,11 +402,12 @@ def get_template(template_id: int) -> ServiceDayTemplate:
     return template
 
 
-def stop_template(actor, template: ServiceDayTemplate) -> ServiceDayTemplate:
-    """Stop creating new occurrences; those already created stay."""
+def stop_template(actor, template: ServiceDayTemplate, now: datetime | None = None) -> ServiceDayTemplate:
+    """结束: no new occurrences, for good (it ends today); those already created stay."""
     _require_node_manager(actor, template.node)
     if template.active:
         template.active = False
+        template.ends_on = max(local_date(now or utcnow()), template.starts_on)
         audit.record(actor, "service_day_template.stop", template)
     db.session.flush()
     return template
@@ -389,10 +425,14 @@ def _generate(template: ServiceDayTemplate, now: datetime) -> int:
     created = 0
     for offset in range(template.days_ahead + 1):
         day = today + timedelta(days=offset)
-        if day < template.starts_on or day.weekday() != template.weekday:
+        if day < template.starts_on or day.weekday() != template.weekday or (
+                template.ends_on is not None and day > template.ends_on):
             continue
         starts, ends = _occurrence(template, day)
-        exists = sa.select(ServiceDay.id).where(ServiceDay.template_id == template.id, ServiceDay.starts_at == starts)
+        # One occurrence a day, whatever time it was created for: a template's new time must not add a second.
+        exists = sa.select(ServiceDay.id).where(ServiceDay.template_id == template.id,
+                                                ServiceDay.starts_at >= local_midnight(day),
+                                                ServiceDay.starts_at < local_midnight(day + timedelta(days=1)))
         if starts <= now or db.session.scalar(exists) is not None:
             continue
         try:

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_hub.core.forms import ActionForm, attempt
+from volunteer_hub.core.forms import ActionForm, attempt, press
 from volunteer_hub.core.permissions import manages
 from volunteer_hub.events import services
 from volunteer_hub.events.forms import CancelForm, ServiceDayForm, TemplateForm
@@ -111,6 +111,17 @@ def recurring():
     page = db.paginate(services.templates_for(current_user), per_page=20, error_out=False)
     return render_template("events/recurring.html", form=form, page=page, action_form=ActionForm()), \
         422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/recurring/<int:template_id>/<any(pause, resume):action>", methods=["POST"])
+@login_required
+def pause_recurring(template_id, action):
+    """暂停 / 恢复: no occurrences are created while paused; those created stay."""
+    template = services.get_template(template_id)
+    done = _("Paused: no new service days until you resume.") if action == "pause" else \
+        _("Resumed: the scheduler creates the service days ahead again.")
+    return press(lambda: services.update_template(current_user, template, active=action == "resume"), done,
+                 url_for("events.recurring"))
 
 
 @bp.route("/recurring/<int:template_id>/stop", methods=["POST"])
