@@ -50,6 +50,19 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "clock(instant, tick=False): run the whole test, fixtures included, "
                                        "from this aware instant")
+    config.addinivalue_line("markers", "postgresql_only: run on the production database only (the slowest "
+                                       "whole-API runs, whose SQLite twin adds minutes and no new path)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the SQLite variant of ``postgresql_only`` tests (deselected, not skipped)."""
+    kept, dropped = [], []
+    for item in items:
+        sqlite = getattr(item, "callspec", None) and item.callspec.params.get("db_url") == "sqlite"
+        (dropped if sqlite and item.get_closest_marker("postgresql_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
     pretend = config.getoption("--pretend-now")
     if pretend is not None and pretend.tzinfo is None:
         raise pytest.UsageError("--pretend-now needs an offset, e.g. 2026-12-31T23:59+08:00")
