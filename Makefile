@@ -83,7 +83,7 @@ run: demo
 PARALLEL := -n 2 --dist worksteal
 test: dev-install postgres redis browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL)
+	$(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL) --durations=15
 
 # The clock-sensitive packages again from fixed instants (ticking; tests/conftest.py --pretend-now):
 # either side of the weekly report's Monday 06:00, the Saturday morning peak, New Year's Eve, and a

@@ -164,7 +164,7 @@ def reset_by_link(token):
         done, _user = attempt(lambda: logins.reset_with_link(token, form.password.data), form)
         if done:
             flash(_("Your password is set. Log in with it."), "success")
-            return redirect(url_for("people.login"))
+            return redirect(url_for("home.index"))
     return render_template("people/reset_link.html", form=form, user=user if ok else None), \
         422 if form.errors or form.form_errors else 200
 
