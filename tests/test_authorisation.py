@@ -513,6 +513,9 @@ TABLE = {
     # --- reports and jobs -------------------------------------------------------------------------
     "reports_api.weekly GET": (lambda s: f"/api/v1/reports/weekly?centre={s.w.centre.id}", None, MANAGERS),
     "reports_api.anomaly_board GET": (lambda s: f"/api/v1/reports/anomalies?centre={s.w.centre.id}", None, ADMIN),
+    "reports.national_hours GET": (lambda s: f"/centres/{s.w.centre.id}/reports/national-hours", None, ADMIN),
+    "reports.national_hours POST": (lambda s: f"/centres/{s.w.centre.id}/reports/national-hours", lambda s: {
+        "start": "2026-11-01", "end": "2026-11-30"}, ADMIN),
     "reports.anomaly_board GET": (lambda s: f"/centres/{s.w.centre.id}/reports/anomalies", None, ADMIN),
     "reports.anomaly_board_csv GET": (lambda s: f"/centres/{s.w.centre.id}/reports/anomalies.csv", None, ADMIN),
     "reports.weekly GET": (lambda s: f"/centres/{s.w.centre.id}/reports/weekly", None, MANAGERS),

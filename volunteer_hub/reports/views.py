@@ -3,14 +3,19 @@ from datetime import timedelta
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField
+from wtforms.validators import DataRequired
 
 from volunteer_hub.core.charts import bar_chart
-from volunteer_hub.core.downloads import csv_response
+from volunteer_hub.core.downloads import csv_response, xlsx_response
+from volunteer_hub.core.forms import attempt
 from volunteer_hub.credits import services as credits
 from volunteer_hub.credits.forms import PolicyForm
 from volunteer_hub.nodes.services import get_node
-from volunteer_hub.reports import anomalies, services
+from volunteer_hub.reports import anomalies, exports, services
 
 bp = Blueprint("reports", __name__)
 
@@ -85,3 +90,27 @@ def credits_report(centre_id):
                       {names[key]: values for key, values in data["series"].items()})
     return render_template("reports/credits.html", centre=centre, data=data, chart=chart, names=names,
                            policy_form=PolicyForm(obj=credits.policy_of(centre)))
+
+
+class PeriodForm(FlaskForm):
+    start = DateField(_l("From"), validators=[DataRequired()])
+    end = DateField(_l("To"), validators=[DataRequired()])
+
+
+@bp.route("/centres/<int:centre_id>/reports/national-hours", methods=["GET", "POST"])
+@login_required
+def national_hours(centre_id):
+    """Hours for the national 志愿服务信息系统: a form, and (POST, audited) the Excel file."""
+    centre = get_node(centre_id)
+    exports.require_exporter(current_user, centre)
+    form = PeriodForm()
+    if request.method == "GET":
+        form.start.data, form.end.data = exports.period(None, None)
+    if form.validate_on_submit():
+        ok, rows = attempt(lambda: exports.national_hours(
+            current_user, centre, *exports.period(form.start.data, form.end.data)), form)
+        if ok:
+            return xlsx_response(f"national-hours-{centre.code}-{form.start.data}-{form.end.data}.xlsx",
+                                 [(_("Service hours"), exports.NATIONAL_HEADER, rows)])
+    return render_template("reports/national_hours.html", centre=centre, form=form), \
+        422 if form.errors or form.form_errors else 200
