@@ -345,6 +345,7 @@ TABLE = {
     "people.reset_by_link GET": (lambda s: f"/reset/{s.reset_link}", None, EVERYONE),
     "people.reset_by_link POST": (lambda s: f"/reset/{s.reset_link}", lambda s: {"password": "Lanterns45"}, EVERYONE),
     "roster.index GET": (lambda s: "/roster", None, MANAGERS),
+    "roster.export POST": (lambda s: "/roster/export.xlsx", None, MANAGERS),
     "roster.show GET": (lambda s: f"/roster/{s.w.volunteer.id}", None, S1_RUNNERS),
     "roster.deactivate POST": (lambda s: f"/roster/{s.w.volunteer.id}/deactivate", lambda s: {"reason": "搬离本社区"},
                                S1_RUNNERS),

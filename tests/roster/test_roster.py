@@ -174,3 +174,21 @@ def test_a_manager_hands_over_a_one_time_reset_link(app, world, crowd, api):
     assert api(world.s2_manager).post(f"/api/v1/volunteers/{world.volunteer.id}/reset-link").status_code == 404
     shown = login(app.test_client(), world.s1_manager).post(f"/roster/{world.volunteer.id}/reset-link")
     assert shown.status_code == 200 and "data:image/png;base64," in shown.text
+
+
+def test_the_roster_as_excel(app, world, crowd):
+    import io
+
+    from openpyxl import load_workbook
+
+    manager = login(app.test_client(), world.s1_manager)
+    response = manager.post("/roster/export.xlsx?q=急救")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    cells = [[c.value for c in row] for row in load_workbook(io.BytesIO(response.data)).active.iter_rows()]
+    assert cells[0] == services.EXPORT_HEADER
+    assert cells[1][:6] == ["志愿者甲", "137****0002", "东门社区实践站", "急救、摄影", 3, 0] and len(cells) == 2
+    assert "13700000002" not in str(cells)
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "export.roster"))
+    assert entry.data == {"rows": 1, "filters": {"q": "急救", "sort": "name"}}
+    assert manager.post("/roster/export.xlsx?min_hours=-1").status_code == 422
+    assert login(app.test_client(), world.s2_volunteer).post("/roster/export.xlsx").status_code == 403

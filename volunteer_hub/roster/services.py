@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from volunteer_hub.checkin import services as checkin
 from volunteer_hub.checkin.models import Attendance
 from volunteer_hub.core import audit
-from volunteer_hub.core.db import utcnow
+from volunteer_hub.core.db import local_date, utcnow
 from volunteer_hub.core.errors import Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import is_global_admin, is_manager, managed_roots, manages, require_not_own
 from volunteer_hub.core.urls import external_url
+from volunteer_hub.core.validators import mask_phone
 from volunteer_hub.credits import services as credits
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node, NodeKind
@@ -189,3 +190,18 @@ def issue_reset_link(actor, user: User, now: datetime | None = None) -> dict:
     url = external_url("people.reset_by_link", token=logins.reset_link_token(user))
     audit.record(actor, "password.reset_link_issued", user)
     return {"url": url, "expires_at": now + timedelta(hours=logins.RESET_LINK_HOURS)}
+
+
+EXPORT_HEADER = ["姓名", "手机号", "所属站点", "特长", "服务时长（小时）", "星级", "最近服务", "状态"]
+EXPORT_LIMIT = 50_000
+
+
+def export_rows(actor, **filters) -> tuple[list[str], list[list]]:
+    """The whole filtered roster for a spreadsheet (phones masked, no ID numbers); audited."""
+    entries, total = search(actor, page=1, per_page=EXPORT_LIMIT, **filters)
+    rows = [[e.user.name, mask_phone(e.user.phone), e.station.name, "、".join(e.user.profile.skills),
+             round(e.hours, 2), e.star_level, local_date(e.last_active).isoformat() if e.last_active else "",
+             "在册" if e.user.active else "已停用"] for e in entries]
+    audit.record(actor, "export.roster", actor, rows=len(rows),
+                 filters={k: v for k, v in filters.items() if v not in (None, False, "")})
+    return EXPORT_HEADER, rows

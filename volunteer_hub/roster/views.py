@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from volunteer_hub.core import qr
+from volunteer_hub.core.downloads import xlsx_response
 from volunteer_hub.core.forms import ActionForm, attempt, press
 from volunteer_hub.core.pagination import Page
 from volunteer_hub.core.permissions import is_manager
@@ -23,23 +24,43 @@ def _stations() -> list[tuple[int, str]]:
             if node.kind == NodeKind.STATION]
 
 
+def _filters(args) -> tuple[RosterFilterForm, dict | None]:
+    """The roster's filter form from ``args`` and the filters it gives (None when it is not valid)."""
+    form = RosterFilterForm(args)
+    form.station_id.choices = [("", _("All my stations"))] + [(str(i), name) for i, name in _stations()]
+    if args and not form.validate():
+        return form, None
+    return form, {"q": form.q.data or None, "station_id": form.station_id.data, "star": form.star.data,
+                  "active": {"1": True, "0": False}.get(form.active.data), "min_hours": form.min_hours.data,
+                  "max_hours": form.max_hours.data, "include_inactive": form.include_inactive.data,
+                  "sort": form.sort.data or "name"}
+
+
 @bp.route("")
 @login_required
 def index():
     if not is_manager(current_user):
         abort(403)
-    form = RosterFilterForm(request.args)
-    form.station_id.choices = [("", _("All my stations"))] + [(str(i), name) for i, name in _stations()]
+    form, filters = _filters(request.args)
     page_number = request.args.get("page", 1, type=int) or 1
-    if request.args and not form.validate():
+    if filters is None:
         return render_template("roster/index.html", form=form, page=Page([], 1, PER_PAGE, 0)), 422
-    filters = {"q": form.q.data or None, "station_id": form.station_id.data, "star": form.star.data,
-               "active": {"1": True, "0": False}.get(form.active.data), "min_hours": form.min_hours.data,
-               "max_hours": form.max_hours.data, "include_inactive": form.include_inactive.data,
-               "sort": form.sort.data or "name"}
     entries, total = services.search(current_user, page=max(1, page_number), per_page=PER_PAGE, **filters)
     return render_template("roster/index.html", form=form, page=Page(entries, max(1, page_number), PER_PAGE, total),
-                           args={k: v for k, v in request.args.items() if k != "page"})
+                           args={k: v for k, v in request.args.items() if k != "page"}, action_form=ActionForm())
+
+
+@bp.route("/export.xlsx", methods=["POST"])
+@login_required
+def export():
+    """The roster as filtered, as Excel (masked phones, no ID numbers); audited, hence a POST."""
+    if not is_manager(current_user) or not ActionForm().validate_on_submit():
+        abort(403 if not is_manager(current_user) else 400)
+    _form, filters = _filters(request.args)
+    if filters is None:
+        abort(422)
+    header, rows = services.export_rows(current_user, **filters)
+    return xlsx_response("roster.xlsx", [(_("Volunteer roster"), header, rows)])
 
 
 @bp.route("/<int:user_id>")
