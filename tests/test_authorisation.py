@@ -28,6 +28,7 @@ from volunteer_hub.notifications import services as notifications
 from volunteer_hub.notifications.models import Notification
 from volunteer_hub.people import logins, verification
 from volunteer_hub.people import services as people
+from volunteer_hub.roster import imports
 from volunteer_hub.teams import services as teams
 from volunteer_hub.themes import services as themes
 from volunteer_hub.vouchers import services as vouchers
@@ -125,6 +126,8 @@ class Scene:
         teams.request_to_join(w.volunteer, w.team, w.volunteer)
         teams.accept(w.leader, w.team, w.volunteer)
         notifications.configure_webhook(w.centre_admin, w.centre, url="https://sms.example.com/hook")
+        self.upload = imports.upload(w.s1_manager, "姓名,手机号,所属站点\n新人,13512349999,东门社区实践站\n".encode(),
+                                     "名册.csv")
         notifications.notify(db.select(db.literal(w.volunteer.id)), key="matrix", kind="theme", title="测试消息")
         db.session.commit()
         self.users = {"platform_admin": w.admin, "volunteer": w.volunteer, "other_volunteer": w.s2_volunteer,
@@ -345,6 +348,12 @@ TABLE = {
     "people.reset_by_link GET": (lambda s: f"/reset/{s.reset_link}", None, EVERYONE),
     "people.reset_by_link POST": (lambda s: f"/reset/{s.reset_link}", lambda s: {"password": "Lanterns45"}, EVERYONE),
     "roster.index GET": (lambda s: "/roster", None, MANAGERS),
+    "roster_api.import_file POST": (lambda s: "/api/v1/volunteers/import", None, MANAGERS),
+    "roster.import_start GET": (lambda s: "/roster/import", None, MANAGERS),
+    "roster.import_start POST": (lambda s: "/roster/import", None, MANAGERS),
+    "roster.import_template GET": (lambda s: "/roster/import/template.xlsx", None, MANAGERS),
+    "roster.import_preview GET": (lambda s: f"/roster/import/{s.upload.id}", None, only("manager")),
+    "roster.import_confirm POST": (lambda s: f"/roster/import/{s.upload.id}", None, only("manager")),
     "roster.export POST": (lambda s: "/roster/export.xlsx", None, MANAGERS),
     "roster.show GET": (lambda s: f"/roster/{s.w.volunteer.id}", None, S1_RUNNERS),
     "roster.deactivate POST": (lambda s: f"/roster/{s.w.volunteer.id}/deactivate", lambda s: {"reason": "搬离本社区"},

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
      "confirms: 20 redeemed, 20 refused as already redeemed, 0 other", "pgbench single-row INSERT ceiling"),
     (["benchmarks.fanout", "--volunteers", "300"], "publication: 300 inbox messages, 1 webhook deliveries",
      "raw INSERT … SELECT ceiling"),
+    (["benchmarks.roster_import", "--rows", "200"], "import: 200 created, 0 errors", "plain INSERT ceiling"),
     (["benchmarks.load", "--volunteers", "200", "--days", "10", "--vouchers", "20", "--merchants", "4", "--reads",
       "20", "--duration", "8"], "check-in     200 ok    0 errors",
      "verified: every acknowledged request is stored, the ledger balances"),

@@ -11,6 +11,7 @@ from volunteer_hub.nodes.models import Node  # noqa: F401
 from volunteer_hub.notifications.models import Notification, WebhookDelivery, WebhookEndpoint  # noqa: F401
 from volunteer_hub.people.models import ApiToken, Grant, User, VolunteerProfile  # noqa: F401
 from volunteer_hub.reports.models import WeeklyReport  # noqa: F401
+from volunteer_hub.roster.models import RosterUpload  # noqa: F401
 from volunteer_hub.scheduler.models import JobRun  # noqa: F401
 from volunteer_hub.teams.models import Team, TeamMembership  # noqa: F401
 from volunteer_hub.themes.models import Theme, ThemeNote  # noqa: F401

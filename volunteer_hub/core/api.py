@@ -76,6 +76,21 @@ def auth_required(view):
     return wrapper
 
 
+def permitted_first(check):
+    """Run ``check(current_user)`` (a service's ``require_…``, raising Forbidden) before the arguments
+    are parsed: a caller who may not use the endpoint at all learns that, not what their body lacks."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            check(current_user)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 SPEC_OPTIONS = {
     "info": {"description": "新时代文明实践中心志愿服务平台 API. Authenticate with POST /api/v1/auth/token."},
     "components": {

@@ -107,12 +107,22 @@ def _id_number_fields(id_number: str | None, *, exclude_user_id: int | None = No
     id_number = id_number.strip().upper()
     problem = id_number_problem(id_number)
     if problem:
-        raise ValidationFailed(_("The ID number is not valid."), {"id_number": [_ID_MESSAGES[problem]()]})
+        raise ValidationFailed(_("The ID number is not valid."), {"id_number": [id_number_message(problem)]})
     taken = db.session.scalar(sa.select(VolunteerProfile.user_id).where(
         VolunteerProfile.id_number_digest.in_(crypto.lookup_digests(id_number))))
     if taken and taken != exclude_user_id:
         raise Conflict(_("This ID number is already registered."),
                        {"id_number": [_("This ID number is already registered.")]})
+    return id_number_columns(id_number)
+
+
+def id_number_message(problem: str) -> str:
+    """What is wrong with an ID number, for the ``id_number_problem`` code ``problem``."""
+    return _ID_MESSAGES[problem]()
+
+
+def id_number_columns(id_number: str) -> dict:
+    """A checked ID number as stored: encrypted, its lookup digest and its masked form."""
     return {
         "id_number_encrypted": crypto.encrypt(id_number),
         "id_number_digest": crypto.lookup_digest(id_number),
@@ -120,7 +130,7 @@ def _id_number_fields(id_number: str | None, *, exclude_user_id: int | None = No
     }
 
 
-def _clean_skills(skills) -> list[str]:
+def clean_skills(skills) -> list[str]:
     cleaned = []
     for skill in skills or []:
         skill = str(skill).strip()
@@ -154,7 +164,7 @@ def register_volunteer(*, name: str, phone: str, password: str, home_station_id:
     if errors:
         raise ValidationFailed(_("The registration is not valid."), errors)
     id_fields = _id_number_fields(id_number)
-    skills = _clean_skills(skills)
+    skills = clean_skills(skills)
     ensure_phone_free(phone)
     user = User(name=name.strip(), phone=phone, password_hash=hash_password(password))
     user.profile = VolunteerProfile(home_station=station, skills=skills, **id_fields)
@@ -172,7 +182,7 @@ def update_profile(user: User, *, name: str | None = None, skills=None, id_numbe
     profile = user.profile
     if profile is not None:
         if skills is not None:
-            profile.skills = _clean_skills(skills)
+            profile.skills = clean_skills(skills)
         if id_number:
             for key, value in _id_number_fields(id_number, exclude_user_id=user.id).items():
                 setattr(profile, key, value)

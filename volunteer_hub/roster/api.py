@@ -1,10 +1,13 @@
 """JSON API of the roster: managers' volunteers, one volunteer's record, deactivation and moves."""
 from flask_login import current_user
 
-from volunteer_hub.core.api import Blueprint, auth_required
-from volunteer_hub.roster import services
+from volunteer_hub.core.api import Blueprint, auth_required, permitted_first
+from volunteer_hub.roster import imports, services
 from volunteer_hub.roster.schemas import (
     DeactivateIn,
+    ImportFileIn,
+    ImportQuery,
+    ImportReportOut,
     MoveIn,
     ResetLinkOut,
     RosterEntryOut,
@@ -71,3 +74,22 @@ def reset_link(user_id):
     """A one-time password reset link for a volunteer of my station, after checking who they are in
     person (never for oneself; audited)."""
     return services.issue_reset_link(current_user, services.get_volunteer(current_user, user_id))
+
+
+@blp.route("/volunteers/import", methods=["POST"])
+@auth_required
+@permitted_first(services.require_roster)
+@blp.arguments(ImportQuery, location="query")
+@blp.arguments(ImportFileIn, location="files")
+@blp.response(200, ImportReportOut)
+def import_file(query, files):
+    """批量导入 volunteers and their teams from .xlsx or .csv (managers, into their stations). With
+    ``dry_run`` it only reports each row's outcome; otherwise every row or none is imported (422
+    listing the rows with errors), and importing the same file again changes nothing."""
+    upload = files["file"]
+    data, filename = upload.read(imports.MAX_FILE_BYTES + 1), upload.filename or ""
+    if query["dry_run"]:
+        report = imports.check(current_user, data, filename)
+    else:
+        report = imports.run(current_user, data, filename)
+    return {"dry_run": query["dry_run"], "summary": report.summary, "report": report}

@@ -1,6 +1,7 @@
 """Forms of the roster pages."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FloatField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -37,3 +38,9 @@ class DeactivateForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     station_id = SelectField(_l("New home station"), coerce=int)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Spreadsheet (.xlsx or .csv)"), validators=[FileRequired(_l("Choose the file to import."))],
+                     description=_l("The first row names the columns, as in the template: 姓名, 手机号, 所属站点 are "
+                                    "required; 身份证号, 志愿服务队 and 特长 may be left empty."))

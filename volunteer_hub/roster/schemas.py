@@ -1,5 +1,6 @@
 """Schemas of the roster API."""
 import marshmallow as ma
+from flask_smorest.fields import Upload
 
 from volunteer_hub.core.api import Text
 from volunteer_hub.core.validators import mask_phone
@@ -74,3 +75,32 @@ class MoveIn(ma.Schema):
 class ResetLinkOut(ma.Schema):
     url = ma.fields.String(metadata={"description": "one-time; hand it over in person (e.g. as a QR code)"})
     expires_at = ma.fields.DateTime()
+
+
+class ImportFileIn(ma.Schema):
+    file = Upload(required=True, metadata={
+        "description": ".xlsx or .csv; the first row names the columns (姓名, 手机号, 所属站点 required; "
+                       "身份证号, 志愿服务队, 特长)"})
+
+
+class ImportQuery(ma.Schema):
+    dry_run = ma.fields.Boolean(load_default=False, metadata={"description": "试导入: check only, write nothing"})
+
+
+class ImportRowOut(ma.Schema):
+    row = ma.fields.Integer(attribute="number", metadata={"description": "the row number the spreadsheet shows"})
+    name = ma.fields.String()
+    phone = ma.fields.String(attribute="masked_phone")
+    outcome = ma.fields.String(metadata={"description": "create, join (teams), unchanged or error"})
+    errors = ma.fields.List(ma.fields.String())
+
+
+class ImportReportOut(ma.Schema):
+    dry_run = ma.fields.Boolean()
+    rows = ma.fields.Integer(attribute="summary.rows")
+    created = ma.fields.Integer(attribute="summary.created")
+    joined = ma.fields.Integer(attribute="summary.joined")
+    unchanged = ma.fields.Integer(attribute="summary.unchanged")
+    errors = ma.fields.Integer(attribute="summary.errors")
+    problems = ma.fields.Function(lambda r: ImportRowOut(many=True).dump(r["report"].errors[:200]),
+                                  metadata={"description": "the first 200 rows with errors"})

@@ -12,11 +12,12 @@ from volunteer_hub.core.pagination import Page
 from volunteer_hub.core.permissions import is_manager
 from volunteer_hub.nodes.models import NodeKind
 from volunteer_hub.nodes.services import managed_subtrees
-from volunteer_hub.roster import services
-from volunteer_hub.roster.forms import DeactivateForm, MoveForm, RosterFilterForm
+from volunteer_hub.roster import imports, services
+from volunteer_hub.roster.forms import DeactivateForm, ImportForm, MoveForm, RosterFilterForm
 
 bp = Blueprint("roster", __name__, url_prefix="/roster")
 PER_PAGE = 20
+PREVIEW_ROWS = 200  # rows of each kind a preview lists; the counts cover the whole file
 
 
 def _stations() -> list[tuple[int, str]]:
@@ -61,6 +62,58 @@ def export():
         abort(422)
     header, rows = services.export_rows(current_user, **filters)
     return xlsx_response("roster.xlsx", [(_("Volunteer roster"), header, rows)])
+
+
+# --- 批量导入 -----------------------------------------------------------------------------------------
+
+def _require_manager() -> None:
+    if not is_manager(current_user):
+        abort(403)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_start():
+    """Upload a spreadsheet; it is kept (not imported) until its preview is confirmed."""
+    _require_manager()
+    form = ImportForm()
+    if form.validate_on_submit():
+        data = form.file.data.read(imports.MAX_FILE_BYTES + 1)
+        ok, upload = attempt(lambda: imports.upload(current_user, data, form.file.data.filename or ""), form)
+        if ok:
+            return redirect(url_for("roster.import_preview", upload_id=upload.id))
+    status = 422 if form.errors else 200
+    return render_template("roster/import.html", form=form, max_rows=imports.MAX_ROWS), status
+
+
+@bp.route("/import/template.xlsx")
+@login_required
+def import_template():
+    _require_manager()
+    header, rows = imports.template_rows()
+    return xlsx_response("volunteers-template.xlsx", [(_("Volunteers"), header, rows)])
+
+
+@bp.route("/import/<int:upload_id>")
+@login_required
+def import_preview(upload_id):
+    """试导入: what the import would do, row by row; nothing is written."""
+    upload = imports.get_upload(current_user, upload_id)
+    report = None if upload.imported_at else imports.check(current_user, upload.content, upload.filename)
+    return render_template("roster/import_preview.html", upload=upload, report=report, action_form=ActionForm(),
+                           shown=PREVIEW_ROWS)
+
+
+@bp.route("/import/<int:upload_id>", methods=["POST"])
+@login_required
+def import_confirm(upload_id):
+    upload = imports.get_upload(current_user, upload_id)
+    if ActionForm().validate_on_submit():
+        ok, report = attempt(lambda: imports.import_upload(current_user, upload))
+        if ok:
+            flash(_("Imported: %(created)s new volunteers, %(joined)s joined teams, %(unchanged)s already on the "
+                    "roster.", **report.summary), "success")
+    return redirect(url_for("roster.import_preview", upload_id=upload.id))
 
 
 @bp.route("/<int:user_id>")
