@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "volunteer_hub"
 
 # Lowest first. Entry points (create_app, cli, demo, models) sit above them all.
 LAYERS = ("core", "nodes", "people", "notifications", "teams", "themes", "events", "credits", "checkin", "certificates",
-          "merchants", "vouchers", "needs", "roster", "reports", "scheduler", "backup", "home")
+          "merchants", "vouchers", "needs", "roster", "announcements", "reports", "scheduler", "backup", "home")
 ENTRY_POINTS = {"__init__", "cli", "demo", "models"}
 
 

@@ -7,19 +7,23 @@ A role that is let in must get a documented answer: for the API a success or val
 the OpenAPI document lists for that operation, for a page a success or a form error; no role may
 ever get a 5xx. It runs on SQLite and PostgreSQL: a crash can be one database's alone.
 """
+import io
 import os
 import re
 import time
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 
 from tests.snapshot import Snapshot
 from tests.world import World
+from volunteer_hub.announcements import services as announcements
 from volunteer_hub.certificates import services as certificates
 from volunteer_hub.checkin import services as checkin
 from volunteer_hub.core.db import local_date, utcnow
 from volunteer_hub.credits import services as credits
+from volunteer_hub.events import records
 from volunteer_hub.events import services as events
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
@@ -34,6 +38,12 @@ from volunteer_hub.themes import services as themes
 from volunteer_hub.vouchers import services as vouchers
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(out, "JPEG")
+    return out.getvalue()
 
 ROLES = ("anonymous", "volunteer", "other_volunteer", "leader", "manager", "sibling_manager", "staff",
          "other_staff", "centre_admin", "platform_admin")
@@ -126,6 +136,10 @@ class Scene:
         teams.request_to_join(w.volunteer, w.team, w.volunteer)
         teams.accept(w.leader, w.team, w.volunteer)
         notifications.configure_webhook(w.centre_admin, w.centre, url="https://sms.example.com/hook")
+        self.record = records.save_record(w.leader, self.running_day, summary="清理楼道", people_served=3,
+                                          photos=[_jpeg()])
+        self.announcement = announcements.send(w.s1_manager, audience="day", target_id=self.day.id, title="周六见",
+                                               body="8:20 到场")
         self.upload = imports.upload(w.s1_manager, "姓名,手机号,所属站点\n新人,13512349999,东门社区实践站\n".encode(),
                                      "名册.csv")
         notifications.notify(db.select(db.literal(w.volunteer.id)), key="matrix", kind="theme", title="测试消息")
@@ -136,6 +150,7 @@ class Scene:
         self.tokens = {role: people.issue_token(user)[0] for role, user in self.users.items()}
         db.session.commit()
         self.photo_id = self.need.photos[0].id
+        self.record_photo_id = self.record.photos[0].id
         self.message_id = db.session.scalar(db.select(Notification.id).where(Notification.user_id == w.volunteer.id))
 
     @property
@@ -291,6 +306,40 @@ TABLE = {
     "events_api.cancel DELETE": (lambda s: f"/api/v1/events/{s.day.id}/signups/me", None, only("volunteer")),
     "events_api.signup_list GET": (lambda s: f"/api/v1/events/{s.day.id}/signups", None, DAY_RUNNERS),
     "events.index GET": (lambda s: "/events", None, SIGNED_IN),
+    # --- activity records (the running day has one, with a photo), ratings (the past day) ---------------
+    "events.record GET": (lambda s: f"/events/{s.running_day.id}/record", None, DAY_RUNNERS),
+    "events.record POST": (lambda s: f"/events/{s.running_day.id}/record",
+                           lambda s: {"summary": "清理楼道", "people_served": "3"}, DAY_RUNNERS),
+    "events.renew_share_link POST": (lambda s: f"/events/{s.running_day.id}/record/share", None, DAY_RUNNERS),
+    "events.shared GET": (lambda s: f"/events/shared/{s.record.share_token}", None, EVERYONE),
+    "events.shared_photo GET": (lambda s: f"/events/shared/{s.record.share_token}/photos/{s.record_photo_id}.jpg",
+                                None, EVERYONE),
+    "events_api.ActivityRecordOfDay GET": (lambda s: f"/api/v1/events/{s.running_day.id}/record", None, SIGNED_IN),
+    "events_api.ActivityRecordOfDay PUT": (lambda s: f"/api/v1/events/{s.running_day.id}/record",
+                                           lambda s: {"summary": "清理楼道", "people_served": 3}, DAY_RUNNERS),
+    "events_api.add_photo POST": (lambda s: f"/api/v1/events/{s.running_day.id}/record/photos", None, DAY_RUNNERS),
+    "checkin.rate GET": (lambda s: f"/events/{s.past_day.id}/rating", None, SIGNED_IN),
+    "checkin.rate POST": (lambda s: f"/events/{s.past_day.id}/rating", lambda s: {"stars": "4"},
+                          only("volunteer", "other_volunteer")),
+    "checkin_api.rate PUT": (lambda s: f"/api/v1/events/{s.past_day.id}/rating", lambda s: {"stars": 4},
+                             only("volunteer", "other_volunteer")),
+    "checkin_api.rating_summary GET": (lambda s: f"/api/v1/events/{s.past_day.id}/ratings", None, DAY_RUNNERS),
+    # --- announcements: the manager wrote to the day's sign-ups (the volunteer) ------------------------
+    "announcements.index GET": (lambda s: "/announcements", None, SIGNED_IN),
+    "announcements.new GET": (lambda s: "/announcements/new", None, MANAGERS | {"leader"}),
+    "announcements.new POST": (lambda s: "/announcements/new", lambda s: {
+        "audience": "team", "team_id": s.w.team.id, "day_id": s.day.id, "node_id": s.w.s1.id, "title": "通知",
+        "body": "周六见", "preview": "1"}, DAY_RUNNERS),
+    "announcements.show GET": (lambda s: f"/announcements/{s.announcement.id}", None, only("manager", "volunteer")),
+    "announcements_api.preview POST": (lambda s: "/api/v1/announcements/preview",
+                                       lambda s: {"audience": "team", "target_id": s.w.team.id}, DAY_RUNNERS),
+    "announcements_api.send POST": (lambda s: "/api/v1/announcements", lambda s: {
+        "audience": "team", "target_id": s.w.team.id, "title": "通知", "body": "周六见"}, DAY_RUNNERS),
+    "announcements_api.mine GET": (lambda s: "/api/v1/announcements", None, SIGNED_IN),
+    # --- statistics of S1 -------------------------------------------------------------------------------
+    "reports.node_statistics GET": (lambda s: f"/nodes/{s.w.s1.id}/statistics", None, S1_RUNNERS),
+    "reports.node_statistics_xlsx POST": (lambda s: f"/nodes/{s.w.s1.id}/statistics.xlsx", None, S1_RUNNERS),
+    "reports_api.node_statistics GET": (lambda s: f"/api/v1/reports/statistics/{s.w.s1.id}", None, S1_RUNNERS),
     "events.show GET": (lambda s: f"/events/{s.day.id}", None, SIGNED_IN),
     "events.new GET": (lambda s: "/events/new", None, MANAGERS | {"leader"}),
     "events.new POST": (lambda s: "/events/new", lambda s: {

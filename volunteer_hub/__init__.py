@@ -57,7 +57,7 @@ def init_extensions(app: Flask) -> None:
 
 # Each feature package has an ``api`` (flask-smorest blueprint ``blp``) and ``views`` (pages, ``bp``).
 FEATURES = ("people", "nodes", "teams", "events", "checkin", "certificates", "credits", "merchants", "vouchers",
-            "notifications", "themes", "reports", "scheduler", "needs", "roster")
+            "notifications", "themes", "reports", "scheduler", "needs", "roster", "announcements")
 PAGES_ONLY = ("home",)  # pages that bring features together, no API of their own
 
 

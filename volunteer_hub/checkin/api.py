@@ -2,7 +2,7 @@
 from flask.views import MethodView
 from flask_login import current_user
 
-from volunteer_hub.checkin import services
+from volunteer_hub.checkin import ratings, services
 from volunteer_hub.checkin.codes import checkin_url, image_response
 from volunteer_hub.checkin.schemas import (
     ApproveIn,
@@ -13,6 +13,9 @@ from volunteer_hub.checkin.schemas import (
     CheckinOut,
     HoursOut,
     ManualIn,
+    RatingIn,
+    RatingOut,
+    RatingsOut,
     RejectIn,
     ReversalIn,
 )
@@ -114,3 +117,20 @@ def reverse(data, day_id, attendance_id):
 def my_hours():
     """My approved hours (all time, this year), star level, and every attendance record."""
     return {**services.hours_summary(current_user), "attendance": services.my_attendance(current_user)}
+
+
+@blp.route("/events/<int:day_id>/rating", methods=["PUT"])
+@auth_required
+@blp.arguments(RatingIn)
+@blp.response(200, RatingOut)
+def rate(data, day_id):
+    """服务评价: 1–5 stars and a comment, by those who took part, after the day; again to change it."""
+    return ratings.rate(current_user, get_service_day(day_id), **data)
+
+
+@blp.route("/events/<int:day_id>/ratings", methods=["GET"])
+@auth_required
+@blp.response(200, RatingsOut)
+def rating_summary(day_id):
+    """The average rating and the comments, without names (those who run the day)."""
+    return ratings.summary(current_user, get_service_day(day_id))

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, HiddenField, StringField
+from wtforms import FloatField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from volunteer_hub.core.timefields import LocalDateTimeField
@@ -20,3 +20,10 @@ class ManualForm(FlaskForm):
     checked_out_at = LocalDateTimeField(_l("Checked out at (optional)"), validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[Length(max=200), DataRequired()],
                          description=_l("Kept in the audit trail."))
+
+
+class RatingForm(FlaskForm):
+    stars = RadioField(_l("Your rating"), coerce=int, choices=[(n, "★" * n) for n in range(5, 0, -1)],
+                       validators=[DataRequired(_l("Give 1 to 5 stars."))])
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=500)],
+                            description=_l("The organisers see comments without your name."))

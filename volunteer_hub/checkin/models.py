@@ -91,3 +91,21 @@ class Attendance(CreatedAtMixin, db.Model):
 
 
 register_constraint("uq_attendances_service_day_id_user_id", "service_day_id")
+
+
+class DayRating(CreatedAtMixin, db.Model):
+    """服务评价: a participant's 1–5 stars and comment on a service day after it ends; one each."""
+
+    __tablename__ = "day_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_day_id: Mapped[int] = mapped_column(sa.ForeignKey("service_days.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    stars: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    __table_args__ = (
+        sa.UniqueConstraint("service_day_id", "user_id"),
+        sa.CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"),
+    )
+register_constraint("uq_day_ratings_service_day_id_user_id", "service_day_id")

@@ -90,3 +90,26 @@ class HoursOut(ma.Schema):
     star_level = ma.fields.Integer()
     next_star_hours = ma.fields.Integer(allow_none=True)
     attendance = ma.fields.List(ma.fields.Nested(AttendanceOut))
+
+
+class RatingIn(ma.Schema):
+    stars = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=5))
+    comment = Text(500, load_default="")
+
+
+class RatingOut(ma.Schema):
+    service_day_id = ma.fields.Integer()
+    stars = ma.fields.Integer()
+    comment = ma.fields.String()
+    created_at = ma.fields.DateTime()
+
+
+class RatingCommentOut(ma.Schema):
+    stars = ma.fields.Integer()
+    comment = ma.fields.String()
+
+
+class RatingsOut(ma.Schema):
+    count = ma.fields.Integer()
+    average = ma.fields.Float(allow_none=True)
+    comments = ma.fields.Nested(RatingCommentOut, many=True, metadata={"description": "without names"})

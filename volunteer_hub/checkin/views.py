@@ -7,9 +7,9 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from volunteer_hub.checkin import services
+from volunteer_hub.checkin import ratings, services
 from volunteer_hub.checkin.codes import checkin_url, image_response
-from volunteer_hub.checkin.forms import ManualForm, ScanForm
+from volunteer_hub.checkin.forms import ManualForm, RatingForm, ScanForm
 from volunteer_hub.core import limits, qr
 from volunteer_hub.core.charts import bar_chart
 from volunteer_hub.core.db import utcnow
@@ -123,7 +123,26 @@ def _render_attendance(day, action_form, manual_form, status=200):
                            action_form=action_form, manual_form=manual_form,
                            pending=sum(1 for r in rows if r.approved_at is None and r.status != "open"
                                        and r.rejected_at is None),
-                           awaiting=bool(services.awaiting_second_person(day))), status
+                           awaiting=bool(services.awaiting_second_person(day)),
+                           ratings=ratings.summary(current_user, day)), status
+
+
+@bp.route("/events/<int:day_id>/rating", methods=["GET", "POST"])
+@login_required
+def rate(day_id):
+    """服务评价 for those who took part, once the day has ended; rating again changes it."""
+    day = get_service_day(day_id)
+    mine = ratings.rating_of(day, current_user)
+    form = RatingForm(data={"stars": mine.stars, "comment": mine.comment} if mine else None)
+    if form.validate_on_submit():
+        ok, _rating = attempt(lambda: ratings.rate(current_user, day, stars=form.stars.data,
+                                                    comment=form.comment.data or ""), form)
+        if ok:
+            flash(_("Thank you for your rating."), "success")
+            return redirect(url_for("events.show", day_id=day.id))
+    status = 422 if form.errors else 200
+    return render_template("checkin/rate.html", day=day, form=form, may_rate=ratings.may_rate(current_user, day),
+                           mine=mine), status
 
 
 @bp.route("/events/<int:day_id>/attendance/manual", methods=["POST"])

@@ -77,13 +77,13 @@ def auth_required(view):
 
 
 def permitted_first(check):
-    """Run ``check(current_user)`` (a service's ``require_…``, raising Forbidden) before the arguments
+    """Run ``check(current_user, **path_values)`` (raising Forbidden or NotFound) before the arguments
     are parsed: a caller who may not use the endpoint at all learns that, not what their body lacks."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            check(current_user)
+            check(current_user, **kwargs)
             return view(*args, **kwargs)
 
         return wrapper

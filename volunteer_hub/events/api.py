@@ -1,11 +1,16 @@
 """JSON API of service days and sign-ups."""
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from volunteer_hub.core.api import Blueprint, auth_required
+from volunteer_hub.core.api import Blueprint, auth_required, permitted_first
+from volunteer_hub.core.errors import NotFound
 from volunteer_hub.core.pagination import page_of
-from volunteer_hub.events import services
+from volunteer_hub.events import records, services
 from volunteer_hub.events.schemas import (
+    ActivityPhotoIn,
+    ActivityRecordIn,
+    ActivityRecordOut,
     CancelIn,
     EventQuery,
     ServiceDayIn,
@@ -91,6 +96,43 @@ def cancel(day_id):
     """取消报名; the first on the waiting list moves up."""
     row = services.cancel_signup(current_user, services.get_service_day(day_id))
     return _signup_out(row)
+
+
+def _record(day):
+    record = records.record_of(day)
+    if record is None:
+        raise NotFound(_("This service day has no activity record yet."))
+    return record
+
+
+@blp.route("/<int:day_id>/record")
+class ActivityRecordOfDay(MethodView):
+    decorators = [auth_required]
+
+    @blp.response(200, ActivityRecordOut)
+    def get(self, day_id):
+        """活动台账 of a service day: summary, people served, photos, the share link."""
+        return _record(services.get_service_day(day_id))
+
+    @blp.arguments(ActivityRecordIn)
+    @blp.response(200, ActivityRecordOut)
+    def put(self, data, day_id):
+        """Write or change the record (those who run the day); ``remove_photo_ids`` takes photos away."""
+        return records.save_record(current_user, services.get_service_day(day_id), **data)
+
+
+@blp.route("/<int:day_id>/record/photos", methods=["POST"])
+@auth_required
+@permitted_first(lambda user, day_id: services.require_run(user, services.get_service_day(day_id)))
+@blp.arguments(ActivityPhotoIn, location="files")
+@blp.response(201, ActivityRecordOut)
+def add_photo(files, day_id):
+    """Add one photo to the record (at most 9); checked by its bytes, resized, metadata dropped."""
+    day = services.get_service_day(day_id)
+    record = _record(day)
+    data = files["photo"].read(records.MAX_PHOTO_BYTES + 1)
+    return records.save_record(current_user, day, summary=record.summary, people_served=record.people_served,
+                               photos=[data])
 
 
 @blp.route("/templates")

@@ -2,6 +2,7 @@ from datetime import time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     FloatField,
@@ -12,7 +13,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from volunteer_hub.core.timefields import LocalDateTimeField
 
@@ -60,3 +61,11 @@ class TemplateForm(FlaskForm):
     address = StringField(_l("Address"), validators=[Length(max=200), Optional()])
     lat = FloatField(_l("Latitude"), validators=[Optional()])
     lon = FloatField(_l("Longitude"), validators=[Optional()])
+
+
+class ActivityRecordForm(FlaskForm):
+    summary = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=2000)],
+                            description=_l("A few sentences for the 活动台账: what was done, with whom, the result."))
+    people_served = IntegerField(_l("People served"), validators=[NumberRange(min=0, max=1_000_000)], default=0)
+    photos = MultipleFileField(_l("Add photos (PNG or JPEG, up to 9 in all)"), validators=[Optional()])
+    remove_photo_ids = SelectMultipleField(_l("Remove these photos"), coerce=int, validate_choice=False)

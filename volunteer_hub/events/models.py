@@ -150,3 +150,46 @@ class SignUp(CreatedAtMixin, db.Model):
 
 
 register_constraint("uq_signups_service_day_id_user_id", "service_day_id")
+
+
+class ActivityRecord(CreatedAtMixin, db.Model):
+    """活动台账: what happened at a service day, written by whoever runs it. ``share_token`` makes the
+    public link (for the WeChat group) that shows the record without anyone's personal data."""
+
+    __tablename__ = "activity_records"
+
+    service_day_id: Mapped[int] = mapped_column(sa.ForeignKey("service_days.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    summary: Mapped[str] = mapped_column(sa.String(2000))
+    people_served: Mapped[int] = mapped_column(default=0)
+    share_token: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    service_day: Mapped[ServiceDay] = relationship()
+    photos: Mapped[list["ActivityPhoto"]] = relationship(order_by="ActivityPhoto.id", cascade="all, delete-orphan",
+                                                         back_populates="record")
+
+    __table_args__ = (
+        sa.CheckConstraint("people_served >= 0 AND people_served <= 1000000", name="people_served_range"),
+    )
+
+
+class ActivityPhoto(CreatedAtMixin, db.Model):
+    """A photo of an activity record, as stored: re-encoded JPEG at most 1600 px a side, without EXIF
+    (so without the phone's GPS position)."""
+
+    __tablename__ = "activity_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_day_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("activity_records.service_day_id", ondelete="CASCADE"), index=True)
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    width: Mapped[int]
+    height: Mapped[int]
+
+    record: Mapped[ActivityRecord] = relationship(back_populates="photos")
+
+    __table_args__ = (
+        sa.CheckConstraint("width > 0 AND width <= 1600 AND height > 0 AND height <= 1600", name="size_range"),
+    )

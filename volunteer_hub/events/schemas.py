@@ -1,8 +1,10 @@
 import marshmallow as ma
 from flask_login import current_user
+from flask_smorest.fields import Upload
 
 from volunteer_hub.core.api import Text
 from volunteer_hub.core.timefields import Day, Instant
+from volunteer_hub.core.urls import external_url
 from volunteer_hub.events import services
 
 
@@ -131,3 +133,34 @@ class TemplateOut(ma.Schema):
     starts_on = ma.fields.Date()
     active = ma.fields.Boolean()
     ends_on = ma.fields.Date(allow_none=True)
+
+
+class ActivityRecordIn(ma.Schema):
+    summary = Text(2000, required=True)
+    people_served = ma.fields.Integer(required=True, strict=True,
+                                      validate=ma.validate.Range(min=0, max=1_000_000))
+    remove_photo_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list,
+                                      validate=ma.validate.Length(max=9))
+
+
+class ActivityPhotoIn(ma.Schema):
+    photo = Upload(required=True, metadata={"description": "PNG or JPEG, at most 15 MB; stored resized to "
+                                                           "1600 px without its metadata"})
+
+
+class ActivityPhotoOut(ma.Schema):
+    id = ma.fields.Integer()
+    url = ma.fields.Function(lambda p: external_url("events.shared_photo", token=p.record.share_token,
+                                                    photo_id=p.id))
+    width = ma.fields.Integer()
+    height = ma.fields.Integer()
+
+
+class ActivityRecordOut(ma.Schema):
+    service_day_id = ma.fields.Integer()
+    summary = ma.fields.String()
+    people_served = ma.fields.Integer()
+    share_url = ma.fields.Function(lambda r: external_url("events.shared", token=r.share_token),
+                                   metadata={"description": "public page of the record, without personal data"})
+    photos = ma.fields.Nested(ActivityPhotoOut, many=True)
+    updated_at = ma.fields.DateTime()

@@ -1,12 +1,16 @@
-"""Pages: service days list, a service day (sign up, cancel), new service day."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+"""Pages: service days list, a service day (sign up, cancel), new service day, its activity record."""
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.forms import ActionForm, attempt, press
 from volunteer_hub.core.permissions import manages
-from volunteer_hub.events import services
-from volunteer_hub.events.forms import CancelForm, ServiceDayForm, TemplateForm
+from volunteer_hub.core.urls import external_url
+from volunteer_hub.events import records, services
+from volunteer_hub.events.forms import ActivityRecordForm, CancelForm, ServiceDayForm, TemplateForm
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import managed_subtrees
 
@@ -26,11 +30,57 @@ def show(day_id):
     day = services.get_service_day(day_id)
     mine = services.signup_of(day, current_user)
     runs = services.can_run(current_user, day)
-    return render_template("events/show.html", day=day, mine=mine, can_run=runs,
+    record = records.record_of(day)
+    share_url = external_url("events.shared", token=record.share_token) if record and runs else None
+    return render_template("events/show.html", day=day, mine=mine, can_run=runs, share_url=share_url,
                            can_cancel=manages(current_user, day.node) and not day.is_cancelled,
                            signups=services.signups(day) if runs else [],
                            position=services.waitlist_position(mine) if mine else None,
+                           record=record, ended=utcnow() >= day.ends_at,
                            action_form=ActionForm(), cancel_form=CancelForm())
+
+
+# --- 活动台账 ---------------------------------------------------------------------------------------
+
+@bp.route("/<int:day_id>/record", methods=["GET", "POST"])
+@login_required
+def record(day_id):
+    """Write or change the day's activity record (those who run the day)."""
+    day = services.get_service_day(day_id)
+    services.require_run(current_user, day)
+    existing = records.record_of(day)
+    form = ActivityRecordForm(data={"summary": existing.summary, "people_served": existing.people_served}
+                              if existing else None)
+    if form.validate_on_submit():
+        photos = [f.read(records.MAX_PHOTO_BYTES + 1) for f in form.photos.data or [] if getattr(f, "filename", "")]
+        ok, _record = attempt(lambda: records.save_record(
+            current_user, day, summary=form.summary.data, people_served=form.people_served.data, photos=photos,
+            remove_photo_ids=form.remove_photo_ids.data or []), form)
+        if ok:
+            flash(_("The activity record is saved."), "success")
+            return redirect(url_for("events.show", day_id=day.id))
+    status = 422 if form.errors else 200
+    return render_template("events/record.html", day=day, form=form, record=existing), status
+
+
+@bp.route("/<int:day_id>/record/share", methods=["POST"])
+@login_required
+def renew_share_link(day_id):
+    day = services.get_service_day(day_id)
+    return press(lambda: records.new_share_link(current_user, day),
+                 _("A new share link is made; the old one no longer works."), url_for("events.show", day_id=day.id))
+
+
+@bp.route("/shared/<token>")
+def shared(token):
+    """The activity record behind a share link: anyone with the link, no log-in, nobody's personal data."""
+    return render_template("events/shared.html", record=records.shared(token))
+
+
+@bp.route("/shared/<token>/photos/<int:photo_id>.jpg")
+def shared_photo(token, photo_id):
+    photo = records.photo_of(records.shared(token), photo_id)
+    return send_file(io.BytesIO(photo.content), mimetype="image/jpeg", max_age=3600)
 
 
 @bp.route("/<int:day_id>/cancel-day", methods=["POST"])

@@ -10,8 +10,8 @@ from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.core.permissions import administered_centre_ids, is_global_admin, managed_roots, manages
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes import services as nodes
-from volunteer_hub.nodes.forms import ManagerForm, NodeEditForm, NodeForm
-from volunteer_hub.nodes.models import Node
+from volunteer_hub.nodes.forms import KIND_CHOICES, ManagerForm, NodeEditForm, NodeForm
+from volunteer_hub.nodes.models import Node, NodeKind
 from volunteer_hub.people import services as people
 from volunteer_hub.teams.services import list_teams, teams_of
 from volunteer_hub.themes.services import theme_for_week
@@ -45,11 +45,18 @@ def _edit_form(node, form=None) -> NodeEditForm:
     return form
 
 
+def _child_form(node, form: NodeForm) -> NodeForm:
+    """Only the kinds that may sit below ``node`` (a station holds points; a point holds nothing)."""
+    form.kind.choices = [(kind, label) for kind, label in KIND_CHOICES
+                         if NodeKind(kind).level > node.node_kind.level]
+    return form
+
+
 def _render_node(node, node_form=None, manager_form=None, edit_form=None, status=200):
     return render_template(
         "home/node.html", node=node, managers=people.managers_of(node),
         teams=db.session.scalars(list_teams(node=node)).all(),
-        node_form=node_form or NodeForm(), manager_form=manager_form or ManagerForm(),
+        node_form=_child_form(node, node_form or NodeForm()), manager_form=manager_form or ManagerForm(),
         edit_form=_edit_form(node, edit_form), action_form=ActionForm(),
     ), status
 
@@ -84,7 +91,7 @@ def edit_node(node_id):
 @login_required
 def add_child(node_id):
     node = _managed_node(node_id)
-    form = NodeForm()
+    form = _child_form(node, NodeForm())
     if form.validate_on_submit():
         ok, child = attempt(lambda: nodes.create_node(
             current_user, name=form.name.data, kind=form.kind.data, parent_id=node.id, code=form.code.data or None,

@@ -3,8 +3,15 @@ from flask_login import current_user
 
 from volunteer_hub.core.api import Blueprint, auth_required
 from volunteer_hub.nodes.services import get_node
-from volunteer_hub.reports import anomalies, services
-from volunteer_hub.reports.schemas import AnomalyBoardOut, AnomalyQuery, WeeklyQuery, WeeklyReportOut
+from volunteer_hub.reports import anomalies, services, statistics
+from volunteer_hub.reports.schemas import (
+    AnomalyBoardOut,
+    AnomalyQuery,
+    StatisticsOut,
+    StatisticsQuery,
+    WeeklyQuery,
+    WeeklyReportOut,
+)
 
 blp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports", description="每周报告与红黑榜")
 
@@ -29,3 +36,13 @@ def anomaly_board(args):
     centre = get_node(args["centre"])
     anomalies.require_board(current_user, centre)
     return anomalies.board(centre, args.get("month"))
+
+
+@blp.route("/statistics/<int:node_id>", methods=["GET"])
+@auth_required
+@blp.arguments(StatisticsQuery, location="query")
+@blp.response(200, StatisticsOut)
+def node_statistics(args, node_id):
+    """统计 of a node's subtree for a month, quarter or year, by institute, station, team, category or
+    month (managers of the node); a year also comes month by month."""
+    return statistics.statistics(current_user, get_node(node_id), args.get("period"), args["by"])

@@ -1,6 +1,8 @@
 import marshmallow as ma
 
 from volunteer_hub.core.api import Text
+from volunteer_hub.credits.money import CreditsField
+from volunteer_hub.reports.statistics import GROUPINGS
 
 
 class WeeklyQuery(ma.Schema):
@@ -80,3 +82,36 @@ class AnomalyBoardOut(ma.Schema):
     managers_own = ma.fields.List(ma.fields.Nested(ManagerHoursOut))
     manual_share = ma.fields.List(ma.fields.Nested(ManualShareOut))
     back_dated = ma.fields.List(ma.fields.Nested(BackDatedOut))
+
+
+class StatisticsQuery(ma.Schema):
+    period = ma.fields.String(validate=ma.validate.Length(max=7),
+                              metadata={"description": "2026 (a year: also month by month), 2026-Q4 or 2026-11; "
+                                                       "default this month"})
+    by = ma.fields.String(load_default="station", validate=ma.validate.OneOf(tuple(GROUPINGS)))
+
+
+class StatisticsRow(ma.Schema):
+    key = ma.fields.String()
+    name = ma.fields.String()
+    days_held = ma.fields.Integer(metadata={"description": "service days held (not cancelled)"})
+    volunteer_times = ma.fields.Integer(metadata={"description": "人次: approved attendances"})
+    volunteers = ma.fields.Integer(metadata={"description": "distinct volunteers"})
+    hours = ma.fields.Float(metadata={"description": "approved hours"})
+    people_served = ma.fields.Integer(metadata={"description": "from the activity records"})
+    credits_minted = CreditsField()
+    credits_redeemed = CreditsField(allow_none=True, metadata={"description": "null for teams and categories"})
+    needs_handled = ma.fields.Integer(metadata={"description": "residents' requests completed"})
+    needs_rating = ma.fields.Float(allow_none=True)
+
+
+class StatisticsOut(ma.Schema):
+    node_id = ma.fields.Integer(attribute="node.id")
+    node = ma.fields.String(attribute="node.name")
+    period = ma.fields.String(attribute="period.label")
+    start = ma.fields.Date(attribute="period.start")
+    end = ma.fields.Date(attribute="period.end", metadata={"description": "the day after the period"})
+    by = ma.fields.String()
+    rows = ma.fields.Nested(StatisticsRow, many=True)
+    total = ma.fields.Nested(StatisticsRow)
+    months = ma.fields.Nested(StatisticsRow, many=True, metadata={"description": "a year, month by month"})

@@ -1,21 +1,21 @@
 """Pages: a centre's weekly report (红黑榜) and its CSV; a centre's 文明良票 report with its chart."""
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField
-from wtforms.validators import DataRequired
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from volunteer_hub.core.charts import bar_chart
 from volunteer_hub.core.downloads import csv_response, xlsx_response
-from volunteer_hub.core.forms import attempt
+from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.credits import services as credits
 from volunteer_hub.credits.forms import PolicyForm
 from volunteer_hub.nodes.services import get_node
-from volunteer_hub.reports import anomalies, exports, services
+from volunteer_hub.reports import anomalies, exports, services, statistics
 
 bp = Blueprint("reports", __name__)
 
@@ -114,3 +114,48 @@ def national_hours(centre_id):
                                  [(_("Service hours"), exports.NATIONAL_HEADER, rows)])
     return render_template("reports/national_hours.html", centre=centre, form=form), \
         422 if form.errors or form.form_errors else 200
+
+
+class StatisticsForm(FlaskForm):
+    """The statistics' period and grouping, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    period = StringField(_l("Period"), validators=[Optional(), Length(max=7)],
+                         description=_l("A year (2026), a quarter (2026-Q4) or a month (2026-11)."))
+    by = SelectField(_l("Group by"), choices=list(statistics.GROUPINGS.items()), default="station")
+
+
+@bp.route("/nodes/<int:node_id>/statistics")
+@login_required
+def node_statistics(node_id):
+    """统计 with charts; a year adds the months (the year-end view)."""
+    node = get_node(node_id)
+    form = StatisticsForm(request.args)
+    if request.args and not form.validate():
+        return render_template("reports/statistics.html", node=node, form=form, data=None, charts={}), 422
+    ok, data = attempt(lambda: statistics.statistics(current_user, node, form.period.data, form.by.data or "station"),
+                       form)
+    if not ok:
+        return render_template("reports/statistics.html", node=node, form=form, data=None, charts={}), 422
+    charts = {}
+    for name, rows in (("groups", data["rows"]), ("months", data["months"])):
+        if rows:
+            charts[name] = bar_chart(_("Hours and volunteer-times"), [row["name"] for row in rows],
+                                     {_("Hours"): [row["hours"] for row in rows],
+                                      _("Volunteer-times"): [row["volunteer_times"] for row in rows]})
+    return render_template("reports/statistics.html", node=node, form=form, data=data, charts=charts,
+                           groupings=statistics.GROUPINGS, action_form=ActionForm())
+
+
+@bp.route("/nodes/<int:node_id>/statistics.xlsx", methods=["POST"])
+@login_required
+def node_statistics_xlsx(node_id):
+    """The statistics as Excel; audited, hence a POST."""
+    node = get_node(node_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    by = request.args.get("by") or "station"
+    sheets = statistics.export_sheets(current_user, node, request.args.get("period"), by)
+    return xlsx_response(f"statistics-{node.code}-{request.args.get('period') or 'month'}-{by}.xlsx", sheets)

@@ -78,7 +78,7 @@ def reset_link(user_id):
 
 @blp.route("/volunteers/import", methods=["POST"])
 @auth_required
-@permitted_first(services.require_roster)
+@permitted_first(lambda user: services.require_roster(user))
 @blp.arguments(ImportQuery, location="query")
 @blp.arguments(ImportFileIn, location="files")
 @blp.response(200, ImportReportOut)

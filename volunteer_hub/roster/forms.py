@@ -1,12 +1,13 @@
 """Forms of the roster pages."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FloatField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-SORT_CHOICES = [("name", _l("Name")), ("-hours", _l("Most hours")), ("-last_active", _l("Most recently active")),
-                ("-joined", _l("Newest"))]
+SORT_CHOICES = [("name", lazy_pgettext("person", "Name")), ("-hours", _l("Most hours")),
+                ("-last_active", _l("Most recently active")), ("-joined", _l("Newest"))]
 
 
 def _optional_int(value):

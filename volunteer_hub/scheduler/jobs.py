@@ -31,6 +31,8 @@ JOBS = (
         "Expire credits past their centre's expiry date and warn volunteers ahead"),
     Job("escalate-needs", "volunteer_hub.needs.services:escalate_overdue", {"minute": "*/5"},
         "Escalate residents' requests not dispatched in 24 h or not accepted by the deadline"),
+    Job("remind-volunteers", "volunteer_hub.announcements.services:send_reminders", {"minute": "*/10"},
+        "Remind signed-up volunteers 24 hours and 2 hours before their service day"),
     Job("tidy-uploads", "volunteer_hub.roster.imports:tidy_uploads", {"hour": "2", "minute": "30"},
         "Drop roster spreadsheets uploaded more than two days ago and never imported"),
     Job("weekly-report", "volunteer_hub.reports.services:generate_weekly",

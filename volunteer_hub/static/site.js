@@ -18,3 +18,19 @@
     });
   });
 })();
+
+// A choice that decides which of its sibling fields apply (data-shows="audience" on the fields'
+// wrappers, data-when="team" …): the others are hidden. Without JavaScript all stay visible.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-decides]").forEach(function (select) {
+    var form = select.form;
+    function show() {
+      form.querySelectorAll("[data-shows='" + select.name + "']").forEach(function (wrapper) {
+        wrapper.hidden = wrapper.dataset.when !== select.value;
+      });
+    }
+    select.addEventListener("change", show);
+    show();
+  });
+})();
