@@ -102,3 +102,19 @@ class Screen:
 
     def close(self):
         self.context.close()
+
+
+@pytest.fixture(scope="module")
+def screens(browser, live):
+    """``screens(name, device)``: one person's screen, made on first use and kept for the module."""
+    base, _app = live
+    made = {}
+
+    def screen(name, device):
+        if name not in made:
+            made[name] = Screen(browser, base, name, device)
+        return made[name]
+
+    yield screen
+    for s in made.values():
+        s.close()

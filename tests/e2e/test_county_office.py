@@ -56,21 +56,6 @@ def office(live):
                 "day": day.id, "shop": shop.id, "offer": offer.id, "template": template.id}
 
 
-@pytest.fixture(scope="module")
-def screens(browser, live):
-    base, _app = live
-    made = {}
-
-    def screen(name, device):
-        if name not in made:
-            made[name] = Screen(browser, base, name, device)
-        return made[name]
-
-    yield screen
-    for s in made.values():
-        s.close()
-
-
 def roster_file() -> bytes:
     workbook = Workbook()
     sheet = workbook.active

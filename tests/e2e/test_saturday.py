@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.conftest import DESKTOP, PHONE, Screen
+from tests.e2e.conftest import DESKTOP, PHONE
 
 PASSWORD = "Passw0rd!"
 SATURDAY = date(2026, 11, 28)
@@ -52,21 +52,6 @@ def town(live):
         themes.publish_due()
         db.session.commit()
         return {"centre": centre.id, "station": station.id, "team": team.id, "offer": offer.id}
-
-
-@pytest.fixture(scope="module")
-def screens(browser, live):
-    base, _app = live
-    made = {}
-
-    def screen(name, device):
-        if name not in made:
-            made[name] = Screen(browser, base, name, device)
-        return made[name]
-
-    yield screen
-    for s in made.values():
-        s.close()
 
 
 @pytest.fixture(scope="module")
