@@ -106,6 +106,7 @@ bench: dev-install postgres
 	$(BIN)/python -m benchmarks.redeem
 	$(BIN)/python -m benchmarks.fanout
 	$(BIN)/python -m benchmarks.load
+	$(BIN)/python -m benchmarks.roster_import
 
 # Refresh the committed OpenAPI snapshot after a deliberate API change.
 openapi: install
