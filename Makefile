@@ -74,9 +74,10 @@ migrate: install
 demo: migrate
 	$(FLASK) hub demo
 
+# The web server and the scheduler (its own process) together; one Ctrl-C stops both.
 run: demo
-	@echo "Serving on http://$(HOST):$(PORT) — stop with Ctrl-C."
-	PUBLIC_URL=$${PUBLIC_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT) with the scheduler — stop with Ctrl-C."
+	PUBLIC_URL=$${PUBLIC_URL:-http://$(HOST):$(PORT)} $(FLASK) hub serve --host $(HOST) --port $(PORT)
 
 # Two worker processes (the CI machine has two cores), each with its own PostgreSQL cluster and Redis;
 # worksteal keeps both busy when one draws the slow fuzzing tests.

@@ -59,3 +59,57 @@ def test_close_checkins_command(app, world):
     assert result.exit_code == 0 and "close-checkins         ok     1 changed" in result.output
     db.session.expire_all()
     assert db.session.scalar(sa.select(Attendance.status)) == "no_checkout"
+
+
+def test_serve_runs_the_web_server_and_the_scheduler_and_one_interrupt_stops_both(sqlite_template, tmp_path):
+    """``make run`` is ``hub serve``: both processes up, both gone after one SIGINT to the group."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    from tests.conftest import sqlite_copy
+
+    url = sqlite_copy(sqlite_template, tmp_path / "served.sqlite3")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "serve-test-" + "k" * 32,
+           "PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    root = Path(__file__).resolve().parent.parent
+    log = (tmp_path / "serve.log").open("w+")
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "hub", "serve", "--port", str(port)],
+                               cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).status == 200
+                log.seek(0)
+                if "scheduler running" in log.read():
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline and process.poll() is None, open(log.name).read()[-2000:]
+            time.sleep(0.5)
+        children = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) == 2  # the web server and the scheduler, one process group
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
+        assert process.wait(timeout=60) == 0
+        time.sleep(0.5)
+        assert subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True).returncode == 1
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+def test_the_demo_publishes_this_weeks_theme_at_once(app):
+    from volunteer_hub.themes.models import Theme
+
+    assert app.test_cli_runner().invoke(args=["hub", "demo"]).exit_code == 0
+    assert count(Theme, Theme.published_at.is_not(None)) >= 1

@@ -65,6 +65,35 @@ def scheduler():
     serve(current_app._get_current_object())
 
 
+@hub.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host, port):
+    """Development: the web server and the scheduler (its own process) together; Ctrl-C stops both."""
+    import signal
+    import subprocess
+    import sys
+
+    from flask import current_app
+    from flask.cli import ScriptInfo
+    from werkzeug.serving import run_simple
+
+    app_path = click.get_current_context().find_object(ScriptInfo).app_import_path or "wsgi"
+    scheduler = subprocess.Popen([sys.executable, "-m", "flask", "--app", app_path, "hub", "scheduler"])
+    # SIGTERM ends the server as Ctrl-C does, so that the scheduler is stopped with it.
+    signal.signal(signal.SIGTERM, lambda *_args: signal.raise_signal(signal.SIGINT))
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        if scheduler.poll() is None:
+            scheduler.send_signal(signal.SIGINT)
+        try:
+            scheduler.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            scheduler.kill()
+
+
 @hub.command("demo")
 @with_appcontext
 def demo():

@@ -107,12 +107,15 @@ def _coming_saturdays(admin, manager, centre, station) -> None:
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
     for weeks, (title, guidance) in enumerate([("环境美化日", "清理楼道杂物、整治乱堆乱放"),
                                                ("文明劝导日", "路口劝导文明出行、文明养犬")]):
+        # This week's is due at once (so the home pages show it); next week's waits for its Friday.
         themes.create_theme(admin, node_id=centre.id, title=title, held_on=saturday + timedelta(weeks=weeks),
-                            guidance=guidance, places="小区出入口、农贸市场、主要路口")
+                            guidance=guidance, places="小区出入口、农贸市场、主要路口",
+                            publish_at=utcnow() if weeks == 0 else None)
     events.create_template(manager, node_id=station.id, title="周六志愿服务日", weekday=5, start_time=time(8, 30),
                            end_time=time(11, 30), capacity=30, credits_per_hour=2, lat=station.lat, lon=station.lon,
                            days_ahead=14)
     events.generate_from_templates()
+    themes.publish_due()
 
 
 def _last_saturday(manager, station, attendees) -> None:

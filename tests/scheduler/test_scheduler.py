@@ -133,4 +133,12 @@ def test_jobs_page_and_api_are_for_system_admins(app, world, api, client):
     assert all(j["last_status"] == "ok" for j in listed.json)
     assert api(world.centre_admin).get("/api/v1/jobs").status_code == 403
     client.post("/login", data={"phone": world.admin.phone, "password": world.PASSWORD})
-    assert "publish-themes" in client.get("/admin/jobs").text
+    page = client.get("/admin/jobs").text
+    assert "publish-themes" in page and "调度进程没有运行" not in page
+    assert services.is_silent(now=services.last_activity() + timedelta(minutes=6))
+
+
+def test_the_jobs_page_warns_when_no_scheduler_runs(app, world, client):
+    assert services.is_silent()
+    client.post("/login", data={"phone": world.admin.phone, "password": world.PASSWORD})
+    assert "调度进程没有运行" in client.get("/admin/jobs").text

@@ -8,7 +8,7 @@ gunicorn's workers never run a job; and the jobs are idempotent in the database 
 import logging
 import signal
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from apscheduler.events import EVENT_JOB_MISSED
@@ -67,6 +67,20 @@ def latest_runs() -> dict[str, JobRun]:
 def recent_problems(limit: int = 20) -> list[JobRun]:
     return db.session.scalars(sa.select(JobRun).where(JobRun.status != "ok")
                               .order_by(JobRun.id.desc()).limit(limit)).all()
+
+
+SILENCE = timedelta(minutes=5)  # publish-themes runs every minute: five without any run is a stopped scheduler
+
+
+def last_activity() -> datetime | None:
+    """When a job last ran (on schedule or by ``hub run-jobs``)."""
+    return db.session.scalar(sa.select(sa.func.max(sa.func.coalesce(JobRun.finished_at, JobRun.started_at))))
+
+
+def is_silent(now: datetime | None = None) -> bool:
+    """No job has run for five minutes: the scheduler process is not running (or stuck)."""
+    last = last_activity()
+    return last is None or (now or utcnow()) - last > SILENCE
 
 
 def job_rows() -> list[dict]:

@@ -13,4 +13,5 @@ bp = Blueprint("scheduler", __name__)
 def jobs():
     if not is_global_admin(current_user):
         abort(403)
-    return render_template("scheduler/jobs.html", jobs=services.job_rows(), problems=services.recent_problems())
+    return render_template("scheduler/jobs.html", jobs=services.job_rows(), problems=services.recent_problems(),
+                           silent=services.is_silent(), last_activity=services.last_activity())
