@@ -306,6 +306,11 @@ TABLE = {
     "events_api.cancel DELETE": (lambda s: f"/api/v1/events/{s.day.id}/signups/me", None, only("volunteer")),
     "events_api.signup_list GET": (lambda s: f"/api/v1/events/{s.day.id}/signups", None, DAY_RUNNERS),
     "events.index GET": (lambda s: "/events", None, SIGNED_IN),
+    "events.edit GET": (lambda s: f"/events/{s.day.id}/edit", None, DAY_RUNNERS),
+    "events.edit POST": (lambda s: f"/events/{s.day.id}/edit", lambda s: {
+        "title": "周六环境美化日", "starts_at": _local(s.day.starts_at), "ends_at": _local(s.day.ends_at),
+        "capacity": "12"}, DAY_RUNNERS),
+    "events_api.EventById PATCH": (lambda s: f"/api/v1/events/{s.day.id}", lambda s: {"capacity": 12}, DAY_RUNNERS),
     # --- activity records (the running day has one, with a photo), ratings (the past day) ---------------
     "events.record GET": (lambda s: f"/events/{s.running_day.id}/record", None, DAY_RUNNERS),
     "events.record POST": (lambda s: f"/events/{s.running_day.id}/record",

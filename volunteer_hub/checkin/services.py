@@ -91,6 +91,11 @@ def grace() -> timedelta:
 
 # --- scanning -------------------------------------------------------------------------------
 
+def is_closed(day: ServiceDay, now: datetime | None = None) -> bool:
+    """No more scans: the day is cancelled, or over and past the check-out grace."""
+    return day.is_cancelled or (now or utcnow()) > day.ends_at + grace()
+
+
 def attendance_of(day: ServiceDay, user) -> Attendance | None:
     """The person's standing record of the day (reversed ones are history)."""
     return db.session.scalar(sa.select(Attendance).where(

@@ -64,9 +64,12 @@ def screen(day_id):
     """签到大屏: the rotating code; the page reloads itself every 15 seconds."""
     day = get_service_day(day_id)
     require_run(current_user, day)
-    token, expires_at = services.rotating_token(day)
     rows = services.attendance_list(day)
-    qr_png = base64.b64encode(qr.png(checkin_url(token), box_size=8)).decode()
+    if services.is_closed(day):  # cancelled, or past its end and the check-out grace: no code to scan
+        qr_png = expires_at = None
+    else:
+        token, expires_at = services.rotating_token(day)
+        qr_png = base64.b64encode(qr.png(checkin_url(token), box_size=8)).decode()
     return render_template("checkin/screen.html", day=day, qr_png=qr_png,
                            expires_at=expires_at, checked_in=sum(1 for r in rows if r.status == "open"),
                            checked_out=sum(1 for r in rows if r.status == "closed"))

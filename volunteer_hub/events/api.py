@@ -15,6 +15,7 @@ from volunteer_hub.events.schemas import (
     EventQuery,
     ServiceDayIn,
     ServiceDayOut,
+    ServiceDayPatch,
     SignUpOut,
     TemplateIn,
     TemplateOut,
@@ -61,6 +62,13 @@ class EventById(MethodView):
     @blp.response(200, ServiceDayOut)
     def get(self, day_id):
         return services.get_service_day(day_id)
+
+    @blp.arguments(ServiceDayPatch)
+    @blp.response(200, ServiceDayOut)
+    def patch(self, data, day_id):
+        """改活动 (those who run it, until it ends): time, place, capacity…; those signed up are told of a
+        new time or place, and more seats go to the waiting list in order."""
+        return services.update_service_day(current_user, services.get_service_day(day_id), **data)
 
     @blp.arguments(CancelIn)
     @blp.response(200, ServiceDayOut)

@@ -29,9 +29,12 @@ class ServiceDayForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=2000), Optional()])
     starts_at = LocalDateTimeField(_l("Starts"), validators=[DataRequired()])
     ends_at = LocalDateTimeField(_l("Ends"), validators=[DataRequired()])
-    signup_deadline = LocalDateTimeField(_l("Sign-up deadline (optional)"), validators=[Optional()],
-                                         description=_l("Defaults to the start."))
-    capacity = IntegerField(_l("Capacity"), validators=[DataRequired()], default=30)
+    signup_deadline = LocalDateTimeField(
+        _l("Sign-up deadline (optional)"), validators=[Optional()],
+        description=_l("Empty: sign-ups close when the day starts, or when it ends for a day starting within the "
+                       "hour. Volunteers check in only if they signed up, unless walk-ins are allowed below."))
+    capacity = IntegerField(_l("Capacity"), validators=[DataRequired()], default=30,
+                            description=_l("Beyond it volunteers join the waiting list and move up in order."))
     credits_per_hour = IntegerField(_l("文明良票 credits per approved hour"), validators=[Optional()],
                                     description=_l("Empty: the centre's usual rate."))
     address = StringField(_l("Address"), validators=[Length(max=200), Optional()])
@@ -39,7 +42,13 @@ class ServiceDayForm(FlaskForm):
     lon = FloatField(_l("Longitude"), validators=[Optional()])
     checkin_radius_m = IntegerField(_l("Check-in radius (m)"), default=300, validators=[Optional()],
                                     description=_l("With a location, check-in only works this close; 0 turns it off."))
-    allow_walk_ins = BooleanField(_l("Volunteers who did not sign up may check in"))
+    allow_walk_ins = SelectField(
+        _l("Volunteers who did not sign up may check in"), default="",
+        choices=[("", _l("Automatic: yes when the day starts within the hour")), ("yes", _l("Yes")),
+                 ("no", _l("No"))])
+
+    def walk_ins(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.allow_walk_ins.data)
 
 
 WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")), (4, _l("Friday")),

@@ -26,7 +26,26 @@ class ServiceDayIn(ma.Schema):
                                          metadata={"description": "default: the centre's usual rate"})
     granularity_minutes = ma.fields.Integer(strict=True, load_default=30)
     min_interval_minutes = ma.fields.Integer(strict=True, load_default=10)
-    allow_walk_ins = ma.fields.Boolean(load_default=False)
+    allow_walk_ins = ma.fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "default: yes for a day that starts within the hour (its sign-ups also stay open until "
+                       "its end unless signup_deadline says otherwise), else no"})
+
+
+class ServiceDayPatch(ma.Schema):
+    """改活动: only what is sent changes; lat, lon and checkin_radius_m may be null to clear them."""
+
+    title = Text(100)
+    description = Text(2000)
+    address = Text(200)
+    lat = ma.fields.Float(allow_none=True)
+    lon = ma.fields.Float(allow_none=True)
+    checkin_radius_m = ma.fields.Integer(strict=True, allow_none=True)
+    starts_at = Instant()
+    ends_at = Instant()
+    signup_deadline = Instant()
+    capacity = ma.fields.Integer(strict=True)
+    credits_per_hour = ma.fields.Integer(strict=True)
+    allow_walk_ins = ma.fields.Boolean()
 
 
 def _located(day, value):

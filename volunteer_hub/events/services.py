@@ -28,6 +28,12 @@ from volunteer_hub.themes.services import theme_for_week
 
 DEFAULT_RADIUS_M = 300
 MAX_CAPACITY = 10_000
+# A day that starts within the hour is one organised on the spot: sign-ups stay open until it ends
+# and volunteers who did not sign up may check in, unless the organiser says otherwise.
+ON_THE_SPOT = timedelta(hours=1)
+EDITABLE = ("title", "description", "starts_at", "ends_at", "signup_deadline", "capacity", "address", "lat", "lon",
+            "checkin_radius_m", "allow_walk_ins", "credits_per_hour")
+TELL_SIGNED_UP = {"title", "starts_at", "ends_at", "address", "lat", "lon"}
 
 
 def get_service_day(day_id: int) -> ServiceDay:
@@ -114,9 +120,15 @@ def create_service_day(actor, *, node_id: int, title: str, starts_at: datetime, 
                        lat: float | None = None, lon: float | None = None,
                        checkin_radius_m: int | None = DEFAULT_RADIUS_M, signup_deadline: datetime | None = None,
                        credits_per_hour: int | None = None, granularity_minutes: int = 30,
-                       min_interval_minutes: int = 10, allow_walk_ins: bool = False,
+                       min_interval_minutes: int = 10, allow_walk_ins: bool | None = None,
                        now: datetime | None = None) -> ServiceDay:
-    """服务日: created by a manager of the node, or by the leader of the teams it is for."""
+    """服务日: created by a manager of the node, or by the leader of the teams it is for. Without a
+    deadline sign-ups close at the start, or at the end for a day that starts within the hour; such a
+    day also takes walk-ins unless ``allow_walk_ins`` says otherwise."""
+    now = now or utcnow()
+    on_the_spot = starts_at - now <= ON_THE_SPOT
+    if allow_walk_ins is None:
+        allow_walk_ins = on_the_spot
     node = get_node(node_id)
     teams = [db.session.get(Team, team_id) for team_id in dict.fromkeys(team_ids)]
     if any(team is None for team in teams):
@@ -128,10 +140,11 @@ def create_service_day(actor, *, node_id: int, title: str, starts_at: datetime, 
     if credits_per_hour is None:
         credits_per_hour = settings_of(node).default_credits_per_hour
     data = {"title": title, "starts_at": starts_at, "ends_at": ends_at, "capacity": capacity,
-            "signup_deadline": signup_deadline or starts_at, "credits_per_hour": credits_per_hour,
+            "signup_deadline": signup_deadline or (ends_at if on_the_spot else starts_at),
+            "credits_per_hour": credits_per_hour,
             "granularity_minutes": granularity_minutes, "min_interval_minutes": min_interval_minutes,
             "lat": lat, "lon": lon, "checkin_radius_m": checkin_radius_m}
-    errors = _validate(data, now or utcnow(), node)
+    errors = _validate(data, now, node)
     if any(team.node.centre_id != node.centre_id for team in teams):
         errors["team_ids"] = [_("Teams must belong to the same practice centre.")]
     if errors:
@@ -144,6 +157,64 @@ def create_service_day(actor, *, node_id: int, title: str, starts_at: datetime, 
     db.session.flush()
     audit.record(actor, "service_day.create", day, title=day.title, node_id=node.id)
     return day
+
+
+def update_service_day(actor, day: ServiceDay, now: datetime | None = None, **changes) -> ServiceDay:
+    """改活动: time, place, capacity and the rest of a published day, until it ends; its start no longer
+    once it has begun. Capacity goes no lower than those signed up; more seats go to the waiting list
+    in order. Audited before and after; a new time or place is told to everyone signed up."""
+    require_run(actor, day)
+    now = now or utcnow()
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationFailed(_("These cannot be changed: %(names)s.", names=", ".join(sorted(unknown))))
+    if day.is_cancelled:
+        raise Conflict(_("A cancelled service day cannot be changed."))
+    if now >= day.ends_at:
+        raise Conflict(_("The service day has ended; its record is corrected through attendance instead."))
+    values = {name: getattr(day, name) for name in EDITABLE} | {k: v for k, v in changes.items() if v is not None}
+    for optional in ("lat", "lon", "checkin_radius_m"):  # None clears these
+        if optional in changes:
+            values[optional] = changes[optional]
+    values["title"] = (values["title"] or "").strip()
+    errors = _validate({**values, "granularity_minutes": day.granularity_minutes,
+                        "min_interval_minutes": day.min_interval_minutes}, now, day.node)
+    if now >= day.starts_at and values["starts_at"] != day.starts_at:
+        errors["starts_at"] = [_("The day has begun: its start can no longer change.")]
+    if values["capacity"] < day.confirmed_count:
+        errors["capacity"] = [_("%(n)s volunteers are signed up: the capacity cannot be lower.",
+                                n=day.confirmed_count)]
+    if errors:
+        raise ValidationFailed(_("The service day is not valid."), errors)
+    if values["lat"] is None:
+        values["checkin_radius_m"] = None
+    changed = audit.apply_changes(actor, "service_day.update", day, values)
+    while "capacity" in changed and _promote_waiting(day) is not None:
+        pass
+    if TELL_SIGNED_UP & set(changed):
+        when = day.starts_at.astimezone(local_tz()).strftime("%m-%d %H:%M")
+        signed_up = sa.select(SignUp.user_id).where(SignUp.service_day_id == day.id,
+                                                    SignUp.status.in_([S.CONFIRMED, S.WAITLISTED]))
+        notify(signed_up, key=f"service-day-changed:{day.id}:{now.isoformat()}", kind="service_day",
+               title=_("Changed: %(title)s", title=day.title), link=f"/events/{day.id}",
+               body=_("Now %(when)s at %(place)s.", when=when, place=day.address or day.node.name),
+               centre_id=day.node.centre_id, now=now)
+    db.session.refresh(day)
+    return day
+
+
+def copy_values(day: ServiceDay) -> dict:
+    """A new service day's form filled from ``day``, a week later (再办一次)."""
+    week = timedelta(weeks=1)
+    return {"title": day.title, "node_id": day.node_id, "team_ids": [team.id for team in day.teams],
+            "description": day.description, "starts_at": day.starts_at + week, "ends_at": day.ends_at + week,
+            "capacity": day.capacity, "credits_per_hour": day.credits_per_hour, "address": day.address,
+            "lat": day.lat, "lon": day.lon, "checkin_radius_m": day.checkin_radius_m or 0,
+            "allow_walk_ins": day.allow_walk_ins}
+
+
+def signups_open(day: ServiceDay, now: datetime | None = None) -> bool:
+    return not day.is_cancelled and (now or utcnow()) <= day.signup_deadline
 
 
 def cancel_service_day(actor, day: ServiceDay, reason: str, now: datetime | None = None) -> ServiceDay:

@@ -36,7 +36,7 @@ def show(day_id):
                            can_cancel=manages(current_user, day.node) and not day.is_cancelled,
                            signups=services.signups(day) if runs else [],
                            position=services.waitlist_position(mine) if mine else None,
-                           record=record, ended=utcnow() >= day.ends_at,
+                           record=record, ended=utcnow() >= day.ends_at, signups_open=services.signups_open(day),
                            action_form=ActionForm(), cancel_form=CancelForm())
 
 
@@ -119,7 +119,14 @@ def new():
     nodes, teams = services.creatable(current_user)
     if not nodes:
         abort(403)
-    form = ServiceDayForm()
+    copied = request.args.get("copy", type=int) if request.method == "GET" else None
+    if copied:  # 再办一次: the form filled from an earlier day of the user's, a week later
+        original = services.get_service_day(copied)
+        services.require_run(current_user, original)
+        values = services.copy_values(original)
+        form = ServiceDayForm(data={**values, "allow_walk_ins": "yes" if values["allow_walk_ins"] else "no"})
+    else:
+        form = ServiceDayForm()
     form.node_id.choices = [(n.id, f"{n.name} ({n.code})") for n in nodes]
     form.team_ids.choices = [(t.id, t.name) for t in teams]
     if request.method == "GET" and request.args.get("title"):
@@ -131,11 +138,33 @@ def new():
             signup_deadline=form.signup_deadline.data, capacity=form.capacity.data,
             credits_per_hour=form.credits_per_hour.data,
             address=form.address.data or "", lat=form.lat.data, lon=form.lon.data,
-            checkin_radius_m=form.checkin_radius_m.data, allow_walk_ins=form.allow_walk_ins.data), form)
+            checkin_radius_m=form.checkin_radius_m.data, allow_walk_ins=form.walk_ins()), form)
         if ok:
             flash(_("The service day is published."), "success")
             return redirect(url_for("events.show", day_id=day.id))
     return render_template("events/new.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/<int:day_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(day_id):
+    """改活动: time, place, capacity and the rest; the signed-up volunteers are told of a new time or place."""
+    day = services.get_service_day(day_id)
+    services.require_run(current_user, day)
+    form = ServiceDayForm(obj=day, allow_walk_ins="yes" if day.allow_walk_ins else "no")
+    del form.node_id, form.team_ids
+    if form.validate_on_submit():
+        ok, _day = attempt(lambda: services.update_service_day(
+            current_user, day, title=form.title.data, description=form.description.data or "",
+            starts_at=form.starts_at.data, ends_at=form.ends_at.data,
+            signup_deadline=form.signup_deadline.data, capacity=form.capacity.data,
+            credits_per_hour=form.credits_per_hour.data, address=form.address.data or "", lat=form.lat.data,
+            lon=form.lon.data, checkin_radius_m=form.checkin_radius_m.data or None,
+            allow_walk_ins=form.walk_ins()), form)
+        if ok:
+            flash(_("The service day is changed; those signed up are told of a new time or place."), "success")
+            return redirect(url_for("events.show", day_id=day.id))
+    return render_template("events/edit.html", form=form, day=day), 422 if form.errors or form.form_errors else 200
 
 
 @bp.route("/recurring", methods=["GET", "POST"])

@@ -7,6 +7,10 @@
     try {
       const response = await fetch(window.location.href, { cache: "no-store" });
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      if (!fresh.querySelector("img.qr")) {  // the day closed meanwhile: show the page that says so
+        window.location.reload();
+        return;
+      }
       ["img.qr", "#counts"].forEach(function (selector) {
         const next = fresh.querySelector(selector);
         const current = document.querySelector(selector);
