@@ -90,3 +90,17 @@ def test_api_page_and_csv(app, world, weeks, api, client):
     lines = csv.data.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("rank,station,flag,service_days,service_days_previous_week")
     assert lines[1].startswith(f"1,{world.s1.name},red,2,0,2,0,6.0,0")
+
+
+def test_ties_share_a_rank_and_a_tie_at_nothing_is_not_black(app, world, clock):
+    saturday = datetime(2026, 11, 21, 0, 30, tzinfo=UTC)
+    clock.move_to(saturday + timedelta(hours=4))
+    held_day(world, world.s1, world.s1_manager, saturday, [world.volunteer])
+    db.session.commit()
+    clock.move_to(REPORT_TIME)
+    rows = {row["name"]: row for row in services.build(world.centre, WEEK)["stations"]}
+    s1, s2, s3 = rows[world.s1.name], rows[world.s2.name], rows[world.s3.name]
+    assert (s1["rank"], s2["rank"], s3["rank"]) == (1, 2, 2)
+    assert (s1["flag"], s2["flag"], s3["flag"]) == ("red", None, None)
+    quiet = {row["flag"] for row in services.build(world.centre, WEEK - timedelta(weeks=1))["stations"]}
+    assert quiet == {None}  # a week when nothing happened anywhere: nobody red, nobody black

@@ -1,5 +1,6 @@
 """Reports: the weekly station rankings (红黑榜: service days held, active volunteers, approved hours,
 credits redeemed) and a centre's 文明良票 over the months."""
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -104,17 +105,26 @@ def measure(centre: Node, monday: date) -> dict[int, dict]:
 
 
 def build(centre: Node, monday: date) -> dict:
-    """The report: stations ranked by approved hours, then service days and volunteers; the previous
-    week beside each; the top fifth flagged red (红榜) and the bottom fifth black (黑榜)."""
+    """The report: stations ranked by approved hours, then service days and volunteers (ties share a
+    rank); the previous week beside each; the top fifth flagged red (红榜) and the bottom fifth black
+    (黑榜)."""
     this, before = measure(centre, monday), measure(centre, monday - timedelta(weeks=1))
     names = dict(db.session.execute(sa.select(Node.id, Node.name).where(Node.id.in_(list(this)))).all())
-    order = sorted(this, key=lambda sid: (-this[sid]["hours"], -this[sid]["service_days"],
-                                          -this[sid]["volunteers"], names[sid]))
+    def score(sid):
+        return this[sid]["hours"], this[sid]["service_days"], this[sid]["volunteers"]
+
+    order = sorted(this, key=lambda sid: (*(-value for value in score(sid)), names[sid]))
     flagged = max(1, len(order) // 5) if len(order) >= 2 else 0
+    tied = Counter(score(sid) for sid in order)
     empty = dict.fromkeys(MEASURES, 0)
     stations = []
-    for rank, sid in enumerate(order, start=1):
-        flag = "red" if rank <= flagged else "black" if rank > len(order) - flagged else None
+    for sid in order:
+        # Ties share a rank (1, 1, 3); a tie is flagged only when all of it falls in the flagged fifth,
+        # and nobody is red with nothing done, or black for a tie at nothing.
+        rank = 1 + sum(1 for other in order if score(other) > score(sid))
+        group, nothing = tied[score(sid)], not any(score(sid))
+        flag = ("red" if rank + group - 1 <= flagged and not nothing
+                else "black" if rank > len(order) - flagged and not (nothing and group > 1) else None)
         stations.append({"station_id": sid, "name": names[sid], "rank": rank, "flag": flag, **this[sid],
                          "previous": before.get(sid, empty)})
     totals = {m: round(sum(s[m] for s in this.values()), 2) for m in MEASURES}

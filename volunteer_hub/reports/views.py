@@ -31,8 +31,13 @@ def _report(centre_id):
 @login_required
 def weekly(centre_id):
     centre, monday, data = _report(centre_id)
+    labels = {"service_days": _("Service days held"), "volunteers": _("Volunteers active"),
+              "hours": _("Approved hours"), "redeemed": _("Credits redeemed")}
+    chart = bar_chart(_("This week's four measures"), [s["name"] for s in data["stations"]],
+                      {labels[m]: [s[m] for s in data["stations"]] for m in services.MEASURES})
     return render_template("reports/weekly.html", centre=centre, data=data, measures=services.MEASURES,
-                           prev=monday - timedelta(weeks=1), next=monday + timedelta(weeks=1))
+                           labels=labels, chart=chart, prev=monday - timedelta(weeks=1),
+                           next=monday + timedelta(weeks=1))
 
 
 @bp.route("/centres/<int:centre_id>/reports/weekly.csv")
