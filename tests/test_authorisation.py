@@ -122,10 +122,10 @@ class Scene:
         credits.adjust(w.centre_admin, w.volunteer, 10, "表彰")
         self.grant_request = credits.adjust(w.i1_manager, w.volunteer, 60, "年度表彰")  # above 50 a day: waits
         self.voucher = vouchers.create(w.volunteer, self.offer)
-        self.need = needs.submit(w.outsider, node_id=w.s1.id, category="environment", description="楼道堆物需要清理",
+        self.need = needs.submit(w.outsider, node_id=w.s1.id, category="repair", description="楼道堆物需要清理",
                                  address="东门小区 1 幢", wished_at=now + timedelta(days=2),
                                  contact_phone="13600000001", photos=[PNG])
-        self.dispatched = needs.submit(w.outsider, node_id=w.s1.id, category="environment",
+        self.dispatched = needs.submit(w.outsider, node_id=w.s1.id, category="repair",
                                        description="清理楼道小广告", address="东门小区 2 幢",
                                        wished_at=now + timedelta(days=3),
                                        contact_phone="13600000001")
@@ -507,7 +507,7 @@ TABLE = {
     "vouchers.settlement_csv GET": (lambda s: f"/merchants/{s.shop.id}/settlement.csv", None, SHOP),
     # --- residents' requests ----------------------------------------------------------------------
     "needs_api.Needs POST": (lambda s: "/api/v1/needs", lambda s: {
-        "node_id": s.w.s1.id, "category": "health", "description": "陪老人去医院", "address": "东门小区 5 幢",
+        "node_id": s.w.s1.id, "category": "escort", "description": "陪老人去医院", "address": "东门小区 5 幢",
         "wished_at": _soon().isoformat(), "contact_phone": "13512345670"}, SIGNED_IN),
     "needs_api.Needs GET": (lambda s: "/api/v1/needs", None, SIGNED_IN),
     "needs_api.show GET": (lambda s: f"/api/v1/needs/{s.need.id}", None, S1_RUNNERS),
@@ -527,7 +527,7 @@ TABLE = {
     "needs.mine GET": (lambda s: "/needs", None, SIGNED_IN),
     "needs.new GET": (lambda s: "/needs/new", None, SIGNED_IN),
     "needs.new POST": (lambda s: "/needs/new", lambda s: {
-        "node_id": s.w.s1.id, "category": "health", "description": "陪老人去医院", "address": "东门小区 5 幢",
+        "node_id": s.w.s1.id, "category": "escort", "description": "陪老人去医院", "address": "东门小区 5 幢",
         "wished_at": _local(_soon()), "contact_phone": "13512345670"}, SIGNED_IN),
     "needs.show GET": (lambda s: f"/needs/{s.need.id}", None, S1_RUNNERS),
     "needs.photo GET": (lambda s: f"/needs/{s.need.id}/photos/{s.photo_id}", None, S1_RUNNERS),

@@ -104,7 +104,7 @@ def known_values(s: Scene) -> dict[str, list]:
         "phone": ["13512345678", w.volunteer.phone, w.s2_volunteer.phone, "13512340000"],
         "contact_phone": ["13512345678"], "purpose": ["register", "reset"],
         "password": [World.PASSWORD, "Lanterns42x"], "licence_no": ["91320509MA1CCCC01X"],
-        "url": ["https://sms.example.com/hook"], "category": ["environment"], "credits": [2], "price": [2],
+        "url": ["https://sms.example.com/hook"], "category": ["environment", "repair"], "credits": [2], "price": [2],
         "starts_at": [soon.isoformat()], "ends_at": [(soon + timedelta(hours=3)).isoformat()],
         "signup_deadline": [(soon - timedelta(hours=1)).isoformat()], "wished_at": [soon.isoformat()],
         "accept_by": [(now + timedelta(days=1)).isoformat()], "start_time": ["08:30"], "end_time": ["11:30"],
@@ -185,7 +185,7 @@ def fuzz_scene(world) -> Scene:
     scene.newcomer = people.register_volunteer(name="新来的志愿者", phone="13512340001", password=World.PASSWORD,
                                                home_station_id=world.s1.id)
     # Requests further along: one served by the day under way (to complete), one completed (to rate).
-    scene.serving, scene.served = (needs.submit(world.outsider, node_id=world.s1.id, category="environment",
+    scene.serving, scene.served = (needs.submit(world.outsider, node_id=world.s1.id, category="repair",
                                                 description=f"楼道灯坏了 {i}", address="东门小区 3 幢",
                                                 wished_at=utcnow() + timedelta(days=1), contact_phone="13600000001")
                                    for i in range(2))

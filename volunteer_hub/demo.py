@@ -95,7 +95,7 @@ def load_demo() -> tuple[bool, list[tuple[str, str, str]]]:
     _last_saturday(manager, stations[0], volunteers[0:30:4])
     _coming_saturdays(admin, manager, centre, stations[0])
     resident = people.create_user(name="吴阿姨", phone="13600000000", password=PASSWORD)
-    needs.submit(resident, node_id=stations[0].id, category="poverty", description="独居老人家中灯泡坏了，需要帮忙更换",
+    needs.submit(resident, node_id=stations[0].id, category="repair", description="独居老人家中灯泡坏了，需要帮忙更换",
                  address="城南社区 12 幢 301 室", wished_at=utcnow() + timedelta(days=2), contact_phone=resident.phone)
     return True, logins
 

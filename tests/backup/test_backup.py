@@ -50,7 +50,7 @@ def _seed(app):
         load_demo()
         resident = people.find_by_phone("13600000000")
         station = db.session.scalar(sa.select(Node).where(Node.kind == "station").order_by(Node.id))
-        needs.submit(resident, node_id=station.id, category="environment", description="楼道堆物需要清理",
+        needs.submit(resident, node_id=station.id, category="repair", description="楼道堆物需要清理",
                      address="城南社区 3 幢", wished_at=utcnow() + timedelta(days=3), contact_phone=resident.phone,
                      photos=[PNG, PNG + b"2"])
         admin = people.find_by_phone("13900000001")

@@ -117,7 +117,7 @@ def test_duplicate_phone_error_is_logged_masked(client, caplog, world):
 
 
 def test_contact_phone_of_a_request_is_masked_until_revealed_and_audited(app, client, world):
-    need = needs.submit(world.outsider, node_id=world.s1.id, category="environment", description="清理楼道杂物",
+    need = needs.submit(world.outsider, node_id=world.s1.id, category="repair", description="清理楼道杂物",
                         address="东门小区3栋", wished_at=utcnow() + timedelta(days=2), contact_phone="13612345678")
     db.session.commit()
     client.post("/login", data={"phone": world.s1_manager.phone, "password": world.PASSWORD})

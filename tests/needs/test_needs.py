@@ -20,7 +20,7 @@ pytestmark = pytest.mark.clock(NOW)
 
 
 def ask(world, resident=None, **overrides):
-    values = {"node_id": world.p1.id, "category": "poverty", "description": "独居老人需要帮忙买菜",
+    values = {"node_id": world.p1.id, "category": "shopping", "description": "独居老人需要帮忙买菜",
               "address": "东门社区 3 栋 201", "wished_at": NOW + timedelta(days=2), "contact_phone": "13600000001"}
     return services.submit(resident or world.outsider, **{**values, **overrides})
 
@@ -239,7 +239,7 @@ def test_residents_see_only_their_own(app, world, clock, api):
 def test_api_path(app, world, clock, api):
     resident, manager, leader = api(world.outsider), api(world.s1_manager), api(world.leader)
     created = resident.post("/api/v1/needs", json={
-        "node_id": world.p1.id, "category": "poverty", "description": "独居老人需要帮忙买菜", "address": "3 栋 201",
+        "node_id": world.p1.id, "category": "shopping", "description": "独居老人需要帮忙买菜", "address": "3 栋 201",
         "wished_at": (NOW + timedelta(days=2)).isoformat(), "contact_phone": "13600000001"})
     assert created.status_code == 201, created.json
     need_id = created.json["id"]
@@ -269,14 +269,14 @@ def test_pages(app, world, clock, client):
     client.post("/login", data={"phone": world.outsider.phone, "password": world.PASSWORD})
     assert client.get("/needs/new").status_code == 200
     response = client.post("/needs/new", data={
-        "node_id": world.p1.id, "category": "poverty", "description": "独居老人需要帮忙买菜", "address": "3 栋 201",
+        "node_id": world.p1.id, "category": "shopping", "description": "独居老人需要帮忙买菜", "address": "3 栋 201",
         "wished_at": "2026-11-25T09:00", "contact_phone": "13600000001", "photos": [(BytesIO(PNG), "a.png")]},
         content_type="multipart/form-data")
     assert response.status_code == 302, response.text
     need = db.session.scalar(sa.select(NeedPhoto)).need
     assert client.get(f"/needs/{need.id}/photos/{need.photos[0].id}").data == PNG
     assert "独居老人" in client.get("/needs").text
-    bad = client.post("/needs/new", data={"node_id": world.p1.id, "category": "poverty", "description": "帮",
+    bad = client.post("/needs/new", data={"node_id": world.p1.id, "category": "shopping", "description": "帮",
                                           "address": "x", "wished_at": "2026-11-25T09:00", "contact_phone": "1"})
     assert bad.status_code == 422
     client.post("/logout")
@@ -291,3 +291,29 @@ def test_pages(app, world, clock, client):
     client.post(f"/needs/{need.id}/accept", data={"a-hours": 2, "a-capacity": 5})
     db.session.expire_all()
     assert need.state == "accepted"
+
+
+def test_requests_have_everyday_categories_and_their_day_is_the_teams_only(app, world, api):
+    from volunteer_hub.events import services as events
+    from volunteer_hub.teams import services as teams
+
+    assert set(services.CATEGORIES) == {"repair", "elderly", "escort", "shopping", "company", "legal", "other"}
+    with pytest.raises(ValidationFailed):
+        ask(world, category="poverty")  # a team category is not what residents ask for
+    need = dispatched(world)
+    services.accept(world.leader, need, hours=2, capacity=5)
+    db.session.commit()
+    day = need.service_day
+    assert day.team_only and "买菜" not in day.title and "代购" in day.title
+    assert day not in db.session.scalars(events.listing_for(world.volunteer)).all()  # not a member
+    with pytest.raises(NotFound):
+        events.visible_day(world.volunteer, day.id)
+    with pytest.raises(Forbidden):
+        events.sign_up(world.volunteer, day)
+    assert api(world.volunteer).get(f"/api/v1/events/{day.id}").status_code == 404
+    teams.request_to_join(world.volunteer, world.team, world.volunteer)
+    teams.accept(world.leader, world.team, world.volunteer)
+    db.session.commit()
+    assert day in db.session.scalars(events.listing_for(world.volunteer)).all()
+    assert events.sign_up(world.volunteer, day).status == "confirmed"
+    assert events.visible_day(world.s1_manager, day.id) is day

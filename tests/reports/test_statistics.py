@@ -39,7 +39,7 @@ def november(world, saturday):
     serve(world, december, world.volunteer, 2)
     cancelled = day_at(world, "取消了", saturday.starts_at + timedelta(days=2))
     events.cancel_service_day(world.s1_manager, cancelled, "下雨")
-    need = needs.submit(world.outsider, node_id=world.s1.id, category="environment", description="楼道堆物需要清理",
+    need = needs.submit(world.outsider, node_id=world.s1.id, category="repair", description="楼道堆物需要清理",
                         address="东门小区 1 幢", wished_at=saturday.starts_at, contact_phone="13600000001")
     needs.dispatch(world.s1_manager, need, team_id=world.team.id, accept_by=saturday.starts_at)
     needs.accept(world.leader, need, service_day_id=saturday.id)

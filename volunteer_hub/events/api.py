@@ -42,7 +42,7 @@ class Events(MethodView):
         """Upcoming service days of a station and above (default: your home station, or what you manage)."""
         window = {"start": args.get("from_"), "end": args.get("to")}
         if "station" in args:
-            query = services.list_service_days(station=get_node(args["station"]), **window)
+            query = services.list_service_days(station=get_node(args["station"]), viewer=current_user, **window)
         else:
             query = services.listing_for(current_user, **window)
         return page_of(query, pagination_parameters)
@@ -61,7 +61,7 @@ class EventById(MethodView):
 
     @blp.response(200, ServiceDayOut)
     def get(self, day_id):
-        return services.get_service_day(day_id)
+        return services.visible_day(current_user, day_id)
 
     @blp.arguments(ServiceDayPatch)
     @blp.response(200, ServiceDayOut)

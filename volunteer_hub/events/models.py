@@ -53,6 +53,8 @@ class ServiceDay(ServiceDetails, CreatedAtMixin, db.Model):
     cancelled_at: Mapped[datetime | None]
     template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_day_templates.id", ondelete="SET NULL"))
     theme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("themes.id", ondelete="SET NULL"), index=True)
+    # 仅队内可见: a day made to serve a resident's request is for its team, not every volunteer's list.
+    team_only: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     node: Mapped["Node"] = relationship()  # noqa: F821
     teams: Mapped[list["Team"]] = relationship(secondary=service_day_teams, order_by="Team.name")  # noqa: F821

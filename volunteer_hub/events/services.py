@@ -9,7 +9,7 @@ from volunteer_hub.core import audit
 from volunteer_hub.core.db import local_date, local_midnight, local_tz, utcnow
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from volunteer_hub.core.permissions import manages
-from volunteer_hub.events.models import ServiceDay, ServiceDayTemplate, SignUp
+from volunteer_hub.events.models import ServiceDay, ServiceDayTemplate, SignUp, service_day_teams
 from volunteer_hub.events.models import SignUpStatus as S
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
@@ -22,7 +22,7 @@ from volunteer_hub.nodes.services import (
     settings_of,
 )
 from volunteer_hub.notifications.services import notify, notify_users
-from volunteer_hub.teams.models import Team
+from volunteer_hub.teams.models import MembershipStatus, Team, TeamMembership
 from volunteer_hub.teams.services import list_teams
 from volunteer_hub.themes.services import theme_for_week
 
@@ -121,7 +121,7 @@ def create_service_day(actor, *, node_id: int, title: str, starts_at: datetime, 
                        checkin_radius_m: int | None = DEFAULT_RADIUS_M, signup_deadline: datetime | None = None,
                        credits_per_hour: int | None = None, granularity_minutes: int = 30,
                        min_interval_minutes: int = 10, allow_walk_ins: bool | None = None,
-                       now: datetime | None = None) -> ServiceDay:
+                       team_only: bool = False, now: datetime | None = None) -> ServiceDay:
     """服务日: created by a manager of the node, or by the leader of the teams it is for. Without a
     deadline sign-ups close at the start, or at the end for a day that starts within the hour; such a
     day also takes walk-ins unless ``allow_walk_ins`` says otherwise."""
@@ -151,8 +151,12 @@ def create_service_day(actor, *, node_id: int, title: str, starts_at: datetime, 
         raise ValidationFailed(_("The service day is not valid."), errors)
     data["title"] = title.strip()
     data["checkin_radius_m"] = (checkin_radius_m or None) if lat is not None else None
+    if team_only and not teams:
+        errors["team_ids"] = [_("A day for its team only needs a team.")]
+        raise ValidationFailed(_("The service day is not valid."), errors)
     day = ServiceDay(node=node, teams=teams, description=description or "", address=(address or node.address),
-                     allow_walk_ins=allow_walk_ins, created_by_id=getattr(actor, "id", None), **data)
+                     allow_walk_ins=allow_walk_ins, team_only=team_only, created_by_id=getattr(actor, "id", None),
+                     **data)
     db.session.add(day)
     db.session.flush()
     audit.record(actor, "service_day.create", day, title=day.title, node_id=node.id)
@@ -243,13 +247,42 @@ def visible_to(station: Node):
     return sa.or_(ServiceDay.node_id.in_(ancestors), in_subtree(station))
 
 
+def _open_to(user):
+    """SQL condition: days for everyone, and team-only days of the user's active teams."""
+    member = (sa.select(service_day_teams.c.service_day_id)
+              .join(TeamMembership, TeamMembership.team_id == service_day_teams.c.team_id)
+              .where(TeamMembership.user_id == getattr(user, "id", None),
+                     TeamMembership.status == MembershipStatus.ACTIVE))
+    led = (sa.select(service_day_teams.c.service_day_id).join(Team, Team.id == service_day_teams.c.team_id)
+           .where(Team.leader_id == getattr(user, "id", None)))
+    return sa.or_(ServiceDay.team_only.is_(False), ServiceDay.id.in_(member), ServiceDay.id.in_(led))
+
+
+def may_see(user, day: ServiceDay) -> bool:
+    """A team-only day is for its team, those who run it and the managers above; any other day for all."""
+    if not day.team_only or can_run(user, day):
+        return True
+    return db.session.scalar(sa.select(sa.exists().where(
+        TeamMembership.user_id == getattr(user, "id", None), TeamMembership.status == MembershipStatus.ACTIVE,
+        TeamMembership.team_id.in_([team.id for team in day.teams]))))
+
+
+def visible_day(user, day_id: int) -> ServiceDay:
+    """A service day the user may see; a team-only day of another team is a 404."""
+    day = get_service_day(day_id)
+    if not may_see(user, day):
+        raise NotFound(_("No such service day: %(id)s.", id=day_id))
+    return day
+
+
 def list_service_days(*, station: Node | None = None, roots: list[Node] | None = None,
-                      start: datetime | None = None, end: datetime | None = None):
-    """Upcoming service days for a volunteer's station, or in the subtrees a manager runs."""
+                      start: datetime | None = None, end: datetime | None = None, viewer=None):
+    """Upcoming service days for a volunteer's station (as ``viewer`` may see them), or in the subtrees
+    a manager runs."""
     query = (sa.select(ServiceDay).join(Node, ServiceDay.node_id == Node.id)
              .where(ServiceDay.cancelled_at.is_(None)).order_by(ServiceDay.starts_at, ServiceDay.id))
     if station is not None:
-        query = query.where(visible_to(station))
+        query = query.where(visible_to(station), _open_to(viewer))
     elif roots is not None:
         query = query.where(in_any_subtree(roots))
     query = query.where(ServiceDay.ends_at >= (start or utcnow()))
@@ -261,7 +294,7 @@ def list_service_days(*, station: Node | None = None, roots: list[Node] | None =
 def listing_for(user, start: datetime | None = None, end: datetime | None = None):
     """The service days a user sees by default: their station's as a volunteer, else those they manage."""
     if user.profile is not None:
-        return list_service_days(station=user.profile.home_station, start=start, end=end)
+        return list_service_days(station=user.profile.home_station, start=start, end=end, viewer=user)
     return list_service_days(roots=[root for root, _tree in managed_subtrees(user)], start=start, end=end)
 
 
@@ -306,6 +339,8 @@ def sign_up(user, day: ServiceDay, now: datetime | None = None) -> SignUp:
         raise Conflict(_("Sign-up closed at the deadline."))
     if user.profile.home_station.centre_id != day.node.centre_id:
         raise Forbidden(_("This service day belongs to another practice centre."))
+    if not may_see(user, day):
+        raise Forbidden(_("This service day is for its team's members."))
     # First own the row (a unique insert, or a conditional re-activation), then take a seat:
     # a seat is only ever counted for a row this transaction holds.
     row = signup_of(day, user)

@@ -27,7 +27,7 @@ def index():
 @bp.route("/<int:day_id>")
 @login_required
 def show(day_id):
-    day = services.get_service_day(day_id)
+    day = services.visible_day(current_user, day_id)
     mine = services.signup_of(day, current_user)
     runs = services.can_run(current_user, day)
     record = records.record_of(day)

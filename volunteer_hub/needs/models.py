@@ -62,6 +62,8 @@ class Need(CreatedAtMixin, db.Model):
                            name="accepted_has_service_day"),
         sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
         sa.CheckConstraint("(state = 'reviewed') = (rating IS NOT NULL)", name="reviewed_has_rating"),
+        sa.CheckConstraint("category IN ('repair', 'elderly', 'escort', 'shopping', 'company', 'legal', 'other')",
+                           name="category"),
     )
 
 

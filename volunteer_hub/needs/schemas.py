@@ -2,12 +2,14 @@ import marshmallow as ma
 
 from volunteer_hub.core.api import Text
 from volunteer_hub.core.timefields import Instant
+from volunteer_hub.needs.services import CATEGORIES
 
 
 class NeedIn(ma.Schema):
     node_id = ma.fields.Integer(strict=True, required=True,
                                 metadata={"description": "the station or point nearest the address"})
-    category = Text(32, required=True, metadata={"description": "a team category (8+N), or other"})
+    category = ma.fields.String(required=True, validate=ma.validate.OneOf(tuple(CATEGORIES)), metadata={
+        "description": "repair, elderly (助老), escort (就医陪护), shopping (代购), company (心理陪伴), legal, other"})
     description = Text(2000, required=True)
     address = Text(200, required=True)
     wished_at = Instant(required=True)

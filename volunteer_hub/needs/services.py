@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import utcnow
@@ -24,13 +25,16 @@ from volunteer_hub.nodes.models import Node
 from volunteer_hub.nodes.services import get_node, in_any_subtree, in_subtree, managed_subtrees
 from volunteer_hub.notifications.services import notify, notify_users
 from volunteer_hub.people.models import Grant
-from volunteer_hub.teams.models import OTHER, STANDARD_CATEGORIES, Team
+from volunteer_hub.teams.models import Team
 
 DISPATCH_WITHIN = timedelta(hours=24)
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 LOW_RATING = 2
-CATEGORIES = (*STANDARD_CATEGORIES, OTHER)
+# Everyday help residents ask for; team categories (8+N) are about who serves, not what is asked.
+CATEGORIES = {"repair": _l("Repairs"), "elderly": _l("Help for the elderly"), "escort": _l("Company to the doctor"),
+              "shopping": _l("Shopping for someone"), "company": _l("Someone to talk to"),
+              "legal": _l("Legal advice"), "other": lazy_pgettext("request category", "Other")}
 STATE_LABELS = {N.SUBMITTED: _l("waiting for dispatch"), N.DISPATCHED: _l("dispatched to a team"),
                 N.ACCEPTED: _l("accepted"), N.COMPLETED: _l("served, waiting for the rating"),
                 N.REVIEWED: _l("rated"), N.CANCELLED: _l("cancelled")}
@@ -236,11 +240,12 @@ def accept(actor, need: Need, *, service_day_id: int | None = None, starts_at: d
         start = starts_at or need.wished_at
         if not 1 <= hours <= 12:
             raise ValidationFailed(_("The service is 1 to 12 hours."), {"hours": [_("The service is 1 to 12 hours.")]})
+        # For the team only, and titled by the kind of help: the resident's words stay with the request.
         day = events.create_service_day(
-            actor, node_id=need.team.node_id, title=_("Request: %(text)s", text=need.description[:40]),
+            actor, node_id=need.team.node_id, title=_("Residents' request: %(kind)s", kind=CATEGORIES[need.category]),
             description=need.description, address=need.address, starts_at=start,
             ends_at=start + timedelta(hours=hours), capacity=capacity, team_ids=[need.team_id], checkin_radius_m=None,
-            now=now)
+            team_only=True, allow_walk_ins=False, now=now)
     _move(need, actor, "accept", [N.DISPATCHED], N.ACCEPTED, now, {"service_day_id": day.id},
           service_day_id=day.id, accept_by=None, accepted_at=now)
     notify_users([need.resident_id], key=f"need-accepted:{need.id}", kind="need", link=f"/needs/{need.id}",

@@ -11,13 +11,12 @@ from volunteer_hub.needs import services
 from volunteer_hub.needs.forms import AcceptForm, DispatchForm, NeedForm, ReasonForm, ReviewForm
 from volunteer_hub.nodes.models import Node, NodeKind
 from volunteer_hub.nodes.services import get_node
-from volunteer_hub.teams.models import STANDARD_CATEGORIES
 
 bp = Blueprint("needs", __name__)
 
 
 def _category_choices():
-    return [(key, label) for key, label in STANDARD_CATEGORIES.items()] + [("other", _("Other"))]
+    return list(services.CATEGORIES.items())
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
@@ -49,6 +48,7 @@ def new():
 def mine():
     page = db.paginate(services.list_needs(current_user), per_page=20, error_out=False)
     return render_template("needs/list.html", page=page, node=None, labels=services.STATE_LABELS,
+                           categories=services.CATEGORIES,
                            overdue=services.is_overdue, state=None)
 
 
@@ -60,6 +60,7 @@ def queue(node_id):
     state = request.args.get("state") or None
     page = db.paginate(services.list_needs(current_user, node, state), per_page=20, error_out=False)
     return render_template("needs/list.html", page=page, node=node, labels=services.STATE_LABELS,
+                           categories=services.CATEGORIES,
                            overdue=services.is_overdue, state=state)
 
 
@@ -89,7 +90,8 @@ def show(need_id, contact_phone=None):
     dispatch_form = DispatchForm(prefix="d")
     dispatch_form.team_id.choices = _team_choices(need) if services.is_manager_of(current_user, need) else []
     return render_template(
-        "needs/show.html", need=need, labels=services.STATE_LABELS, overdue=services.is_overdue(need),
+        "needs/show.html", need=need, labels=services.STATE_LABELS, categories=services.CATEGORIES,
+        overdue=services.is_overdue(need),
         resident=services.is_resident(current_user, need), manager=services.is_manager_of(current_user, need),
         team_side=services.is_team_side(current_user, need), dispatch_form=dispatch_form,
         reason_form=ReasonForm(prefix="r"), accept_form=AcceptForm(prefix="a"), review_form=ReviewForm(prefix="v"),

@@ -30,7 +30,7 @@ from volunteer_hub.needs.models import Need, NeedState
 from volunteer_hub.nodes.models import Node, NodeKind
 from volunteer_hub.nodes.services import in_subtree, subtree
 from volunteer_hub.people.models import VolunteerProfile
-from volunteer_hub.teams.models import STANDARD_CATEGORIES, Team
+from volunteer_hub.teams.models import Team
 
 GROUPINGS = {"institute": _l("Institute"), "station": _l("Station"), "team": _l("Team"),
              "category": _l("Category"), "month": _l("Month")}
@@ -140,15 +140,14 @@ class _Groups:
             return sorted({self._category(team) for team in teams})
         return self.of_node(node_id)
 
-    def of_need(self, node_id: int, team_id: int | None, category: str, completed_at: datetime):
+    def of_need(self, node_id: int, team_id: int | None, completed_at: datetime):
         if self.by == "month":
             return [(local_date(completed_at).strftime("%Y-%m"),) * 2]
-        if self.by == "team":
+        if self.by in ("team", "category"):  # the team that served it, and that team's category
             team = self.teams.get(team_id) or (db.session.get(Team, team_id) if team_id else None)
-            return [(f"team:{team.id}", team.name)] if team else [("none", _("No team"))]
-        if self.by == "category":
-            label = STANDARD_CATEGORIES.get(category, _("Other"))
-            return [(f"category:{category}:", label)]
+            if team is None:
+                return [("none", _("No team"))]
+            return [(f"team:{team.id}", team.name)] if self.by == "team" else [self._category(team)]
         return self.of_node(node_id)
 
 
@@ -203,8 +202,8 @@ def compute(root: Node, period: Period, by: str) -> dict:
                    _in_days(Attendance.service_day_id, root, start, end))
             .group_by(Attendance.service_day_id)).all():
         add(groups.of_day(day_id), lambda f, u=int(units): setattr(f, "minted", f.minted + u))
-    for node_id, team_id, category, completed_at, rating in db.session.execute(
-            sa.select(Need.node_id, Need.team_id, Need.category, Need.completed_at, Need.rating)
+    for node_id, team_id, completed_at, rating in db.session.execute(
+            sa.select(Need.node_id, Need.team_id, Need.completed_at, Need.rating)
             .join(Node, Node.id == Need.node_id)
             .where(in_subtree(root), Need.state.in_([NeedState.COMPLETED, NeedState.REVIEWED]),
                    Need.completed_at >= start, Need.completed_at < end)).all():
@@ -212,7 +211,7 @@ def compute(root: Node, period: Period, by: str) -> dict:
             f.needs += 1
             if r is not None:
                 f.ratings.append(r)
-        add(groups.of_need(node_id, team_id, category, completed_at), handled)
+        add(groups.of_need(node_id, team_id, completed_at), handled)
     _redeemed(root, start, end, groups, lines, total)
     rows = sorted(lines.values(), key=lambda f: (f.key == "none", f.key if by == "month" else f.name))
     return {"period": period, "by": by, "rows": [f.as_dict() for f in rows], "total": total.as_dict()}
