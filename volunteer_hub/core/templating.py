@@ -8,12 +8,19 @@ from volunteer_hub.core.permissions import staffed_merchant_ids
 from volunteer_hub.core.validators import mask_name, mask_phone
 
 
+def hours_text(value) -> str:
+    """Hours as people write them: at most two decimals, no trailing zeros (3, 2.5, 0.07; never 3.0 or -0)."""
+    text = f"{round(float(value or 0), 2):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.filters["hours"] = hours_text
 
     @app.context_processor
     def globals_for_pages():
