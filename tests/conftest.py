@@ -55,17 +55,20 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Deselect the SQLite variant of ``postgresql_only`` tests (deselected, not skipped)."""
-    kept, dropped = [], []
-    for item in items:
-        sqlite = getattr(item, "callspec", None) and item.callspec.params.get("db_url") == "sqlite"
-        (dropped if sqlite and item.get_closest_marker("postgresql_only") else kept).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    """Deselect (not skip) the SQLite variant of ``postgresql_only`` tests, and under ``--pretend-now``
+    the tests with a clock marker of their own: they run at their instant whatever is pretended, and
+    ``make test`` has run them already."""
     pretend = config.getoption("--pretend-now")
     if pretend is not None and pretend.tzinfo is None:
         raise pytest.UsageError("--pretend-now needs an offset, e.g. 2026-12-31T23:59+08:00")
+    kept, dropped = [], []
+    for item in items:
+        sqlite = getattr(item, "callspec", None) and item.callspec.params.get("db_url") == "sqlite"
+        fixed = pretend is not None and item.get_closest_marker("clock") is not None
+        (dropped if fixed or (sqlite and item.get_closest_marker("postgresql_only")) else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_report_header(config):

@@ -114,7 +114,9 @@ def known_values(s: Scene) -> dict[str, list]:
         "granularity_minutes": [30], "min_interval_minutes": [10], "weekday": [5], "days_ahead": [14],
         "starts_on": [local_date(soon).isoformat()], "title": ["周六志愿服务日"], "name": ["新的名字"],
         "reason": ["临时有事"], "note": ["广场集合"], "address": ["东门路 1 号"], "description": ["清理楼道"],
-        "rating": [4], "hours": [2],
+        "rating": [4], "hours": [2], "audience": ["team", "day", "node"],
+        "target_id": [s.w.team.id, s.day.id, s.w.s1.id], "body": ["周六见"], "summary": ["清理楼道"],
+        "people_served": [3], "stars": [4], "comment": ["很好"],
         # Rotates every 30 s: refreshed before each operation and scenario (fresh_token below).
         "token": [s.checkin_token],
     }
@@ -138,7 +140,12 @@ def together(s: Scene) -> dict[str, dict]:
             "/api/v1/events/{day_id}/attendance/{attendance_id}/reverse": {"day_id": past.id},
             "/api/v1/merchants/{merchant_id}/staff/{user_id}": {"merchant_id": s.shop.id, "user_id": s.clerk.id},
             "/api/v1/merchants/{merchant_id}/{action}": {"merchant_id": s.shop.id, "action": "suspend"},
-            "/api/v1/certificates/verify/{token}": {"token": s.certificate.token}}
+            "/api/v1/certificates/verify/{token}": {"token": s.certificate.token},
+            "/api/v1/needs": {"node_id": s.w.s1.id, "category": "repair"},
+            "/api/v1/announcements": {"audience": "team", "target_id": s.w.team.id},
+            "/api/v1/announcements/preview": {"audience": "team", "target_id": s.w.team.id},
+            "/api/v1/events/{day_id}/record": {"day_id": s.running_day.id},
+            "/api/v1/events/{day_id}/rating": {"day_id": s.past_day.id}}
 
 
 def _mixed(values, known: dict) -> st.SearchStrategy:
