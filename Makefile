@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-clocks bench install dev-install translations pdf-libs postgres redis browser migrate demo openapi i18n clean
+.PHONY: run test test-clocks bench install dev-install translations assets pdf-libs postgres redis browser migrate demo openapi i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -23,8 +23,23 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard volunteer_hub/translations/*/LC_MESSAGES/messages.po))
 
-install: $(VENV)/.installed translations pdf-libs
-dev-install: $(VENV)/.dev-installed translations pdf-libs
+install: $(VENV)/.installed translations assets pdf-libs
+dev-install: $(VENV)/.dev-installed translations assets pdf-libs
+
+# Front-end libraries from the npm registry, as pinned in package.json and package-lock.json (Debian's
+# nodejs and npm when missing); the files pages load are copied into a git-ignored static folder.
+VENDOR := volunteer_hub/static/vendor
+assets: $(VENDOR)/.installed
+$(VENDOR)/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Installing Debian's nodejs and npm..."; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nodejs npm; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/weui/dist/style/weui.min.css node_modules/chart.js/dist/chart.umd.min.js \
+		node_modules/zxing-wasm/dist/iife/reader/index.js $(VENDOR)/
+	mv $(VENDOR)/index.js $(VENDOR)/zxing-reader.js
+	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(VENDOR)/
+	touch $@
 
 # Compiled catalogues (.mo) are build output, not committed.
 translations: $(CATALOGUES)
@@ -121,5 +136,5 @@ i18n: install
 	$(BIN)/pybabel update -i volunteer_hub/translations/messages.pot -d volunteer_hub/translations -w 120
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache node_modules $(VENDOR)
 	find . -name __pycache__ -prune -exec rm -rf {} +
