@@ -306,6 +306,9 @@ TABLE = {
     "events_api.cancel DELETE": (lambda s: f"/api/v1/events/{s.day.id}/signups/me", None, only("volunteer")),
     "events_api.signup_list GET": (lambda s: f"/api/v1/events/{s.day.id}/signups", None, DAY_RUNNERS),
     "events.index GET": (lambda s: "/events", None, SIGNED_IN),
+    "checkin.scanner GET": (lambda s: "/scan", None, SIGNED_IN),
+    "checkin.open_code GET": (lambda s: f"/scan/open?code={s.checkin_token}", None, SIGNED_IN),
+    "home.mine GET": (lambda s: "/my", None, SIGNED_IN),
     "events.edit GET": (lambda s: f"/events/{s.day.id}/edit", None, DAY_RUNNERS),
     "events.edit POST": (lambda s: f"/events/{s.day.id}/edit", lambda s: {
         "title": "周六环境美化日", "starts_at": _local(s.day.starts_at), "ends_at": _local(s.day.ends_at),

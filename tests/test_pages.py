@@ -190,3 +190,13 @@ def test_navigation_follows_the_role(world, client, app):
     assert 'href="/events"' in manager and 'href="/nodes"' in manager and 'href="/me/hours"' not in manager
     resident = text(login(client, world.outsider).get("/"))
     assert 'href="/events"' not in resident and 'href="/me/hours"' not in resident
+
+
+def test_front_end_libraries_are_served_from_our_own_static_folder(client):
+    """make assets copies them from the npm packages pinned in package-lock.json; nothing from a CDN."""
+    for path, kind in [("vendor/weui.min.css", "text/css"), ("vendor/chart.umd.min.js", "javascript"),
+                       ("vendor/zxing-reader.js", "javascript"), ("vendor/zxing_reader.wasm", "application/wasm")]:
+        response = client.get(f"/static/{path}")
+        assert response.status_code == 200 and kind in response.content_type, path
+    page = text(client.get("/login"))
+    assert "/static/vendor/weui.min.css" in page and "cdn" not in page.lower()

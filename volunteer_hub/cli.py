@@ -81,7 +81,9 @@ def serve(host, port):
 
     app_path = click.get_current_context().find_object(ScriptInfo).app_import_path or "wsgi"
     scheduler = subprocess.Popen([sys.executable, "-m", "flask", "--app", app_path, "hub", "scheduler"])
-    # SIGTERM ends the server as Ctrl-C does, so that the scheduler is stopped with it.
+    # Ctrl-C ends the server even when started from a shell that ignores it in the background (Python
+    # then leaves SIGINT ignored); SIGTERM ends it the same way, so that the scheduler is stopped with it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_args: signal.raise_signal(signal.SIGINT))
     try:
         run_simple(host, port, current_app._get_current_object(), threaded=True)

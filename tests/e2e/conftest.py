@@ -24,7 +24,7 @@ FRIDAY = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # Friday 10:00 in Asia/Shangh
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     if not os.path.exists(CHROMIUM):
         message = "Debian's chromium is not installed (make test installs it)"
         if os.environ.get("CI") == "true":
@@ -32,10 +32,15 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield browser
-        browser.close()
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="module")

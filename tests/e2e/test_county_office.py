@@ -163,7 +163,7 @@ def test_the_county_office_week(office, screens, live):
 
 ADMIN, SHOPKEEPER = "13900000000", "13900000003"
 PHONE_PAGES = {
-    ADMIN: ["/roster", "/roster/import", "/roster/{volunteer}", "/announcements", "/announcements/new",
+    ADMIN: ["/", "/my", "/roster", "/roster/import", "/roster/{volunteer}", "/announcements", "/announcements/new",
             "/events/{day}", "/events/{day}/record", "/events/{day}/rating", "/nodes/{centre}/statistics?period=2026",
             "/nodes/{station}", "/teams/{team}", "/merchants/{shop}", "/events/recurring",
             "/centres/{centre}/reports/national-hours", "/me/password"],

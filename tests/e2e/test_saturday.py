@@ -117,6 +117,11 @@ def test_2_volunteer_signs_up_and_checks_in_and_out_by_scanning(town, screens, s
     assert "已报名" in volunteer.page.inner_text("main") or "报名成功" in volunteer.page.inner_text("main")
     volunteer.check_accessibility()
     volunteer.shot("2a-signed-up")
+    volunteer.go("/")  # the home page leads with the day ahead and the scan button
+    assert "下一次服务" in volunteer.page.inner_text("main") and volunteer.page.is_visible("a.big-scan")
+    assert volunteer.page.is_visible("nav.tabbar")
+    volunteer.check_accessibility()
+    volunteer.shot("2a-home")
 
     clock.move_to(CHECK_IN)
     url = qr_url(screens("manager", DESKTOP))
@@ -193,7 +198,7 @@ def test_5_a_resident_request_is_dispatched_accepted_served_and_rated(town, scre
     resident = screens("resident", PHONE)
     resident.login("13600000000", PASSWORD)
     resident.go("/needs/new")
-    resident.page.select_option("select[name=category]", "poverty")
+    resident.page.select_option("select[name=category]", "repair")
     resident.page.fill("textarea[name=description]", "独居老人家中灯泡坏了，需要帮忙更换")
     resident.page.fill("input[name=address]", "城南社区 12 幢 301 室")
     resident.page.fill("input[name=wished_at]", "2026-11-29T09:00")

@@ -27,3 +27,13 @@ class RatingForm(FlaskForm):
                        validators=[DataRequired(_l("Give 1 to 5 stars."))])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=500)],
                             description=_l("The organisers see comments without your name."))
+
+
+class CodeForm(FlaskForm):
+    """What a camera would have read, typed or pasted instead (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField(_l("Or paste the check-in link"), validators=[DataRequired(), Length(max=500)],
+                       description=_l("The link under the QR code, as shared in the group."))

@@ -1,7 +1,9 @@
 """QR check-in tokens, check-in / check-out, hours, the auto-close job and approval."""
 import hashlib
 import math
+import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,11 +15,12 @@ from volunteer_hub.checkin.models import AttendanceStatus as A
 from volunteer_hub.core import audit, crypto
 from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_tz, utcnow, week_start
 from volunteer_hub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from volunteer_hub.core.permissions import require_not_own
+from volunteer_hub.core.permissions import managed_roots, require_not_own
 from volunteer_hub.credits import services as credits
 from volunteer_hub.events.models import ServiceDay, SignUp, SignUpStatus
-from volunteer_hub.events.services import get_service_day, require_manage_day
+from volunteer_hub.events.services import get_service_day, list_service_days, require_manage_day
 from volunteer_hub.extensions import db
+from volunteer_hub.nodes.models import Node
 from volunteer_hub.nodes.services import DEFAULT_SETTINGS, settings_of
 from volunteer_hub.people.models import User
 from volunteer_hub.people.services import require_by_phone
@@ -48,6 +51,16 @@ def poster_token(day: ServiceDay) -> str:
     if not day.has_geofence:
         raise Conflict(_("A printed poster needs a location and check-in radius, so that a photo of it is useless."))
     return _signer().sign(f"{day.id}.p").decode()
+
+
+def token_in(text: str) -> str | None:
+    """The check-in token in a pasted link (``…/c/<token>``) or the bare token; None for anything else.
+    Whether it is valid is for the check-in page to say."""
+    text = text.strip()
+    path = urlsplit(text).path if "://" in text else text
+    token = path.split("/c/", 1)[1] if "/c/" in path else path
+    token = token.strip("/")
+    return token if token and re.fullmatch(r"[A-Za-z0-9._:-]{8,400}", token) else None
 
 
 def parse_token(token: str, now: datetime, accept_stale: bool = False) -> tuple[ServiceDay, bool]:
@@ -458,3 +471,25 @@ def get_attendance(day: ServiceDay, attendance_id: int) -> Attendance:
     if row is None or row.service_day_id != day.id:
         raise NotFound(_("No such attendance record."))
     return row
+
+
+def today_for(actor, now: datetime | None = None) -> dict:
+    """A manager's morning: the service days held today where they manage, with who is on site and who
+    has left, and the records waiting for approval across what they manage."""
+    now = now or utcnow()
+    start = datetime.combine(local_date(now), datetime.min.time(), tzinfo=local_tz())
+    roots = managed_roots(actor)
+    if not roots:
+        return {"days": [], "pending": 0}
+    days = db.session.scalars(list_service_days(roots=roots, start=start, end=start + timedelta(days=1))
+                              .where(ServiceDay.starts_at >= start)).all()
+    counts = {(day_id, status): n for day_id, status, n in db.session.execute(
+        sa.select(Attendance.service_day_id, Attendance.status, sa.func.count())
+        .where(Attendance.service_day_id.in_([day.id for day in days]), Attendance.reversed_at.is_(None))
+        .group_by(Attendance.service_day_id, Attendance.status)).all()} if days else {}
+    pending = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Attendance).join(ServiceDay).join(Node, Node.id == ServiceDay.node_id)
+        .where(Attendance.status == A.CLOSED, Attendance.approved_at.is_(None), Attendance.rejected_at.is_(None),
+               Attendance.reversed_at.is_(None), sa.or_(*[Node.path.startswith(root.path) for root in roots])))
+    return {"days": [{"day": day, "on_site": counts.get((day.id, A.OPEN), 0),
+                      "left": counts.get((day.id, A.CLOSED), 0)} for day in days], "pending": pending}

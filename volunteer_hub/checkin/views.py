@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from volunteer_hub.checkin import ratings, services
 from volunteer_hub.checkin.codes import checkin_url, image_response
-from volunteer_hub.checkin.forms import ManualForm, RatingForm, ScanForm
+from volunteer_hub.checkin.forms import CodeForm, ManualForm, RatingForm, ScanForm
 from volunteer_hub.core import limits, qr
 from volunteer_hub.core.charts import bar_chart
 from volunteer_hub.core.db import utcnow
@@ -56,6 +56,25 @@ def scan_page(token):
     session.pop("pending_checkin", None)
     return render_template("checkin/result.html", state=state, row=row, day=day,
                            next_scan=row.checked_in_at + timedelta(minutes=day.min_interval_minutes))
+
+
+@bp.route("/scan")
+@login_required
+def scanner():
+    """扫一扫: the camera reads a check-in code (or a voucher's, at a counter) and opens it."""
+    return render_template("checkin/scanner.html", form=CodeForm())
+
+
+@bp.route("/scan/open")
+@login_required
+def open_code():
+    """A pasted link or code: to its check-in page (GET only redirects; the check-in page does the rest)."""
+    form = CodeForm(request.args)
+    token = services.token_in(form.code.data or "") if form.validate() else None
+    if token is None:
+        form.code.errors = [_("This is not a check-in link of ours.")]
+        return render_template("checkin/scanner.html", form=form), 422
+    return redirect(url_for("checkin.scan_page", token=token))
 
 
 @bp.route("/events/<int:day_id>/screen")

@@ -13,7 +13,7 @@ from volunteer_hub.core.validators import mask_personal_data
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "img-src 'self' data:",  # the check-in screen shows its QR code as a data: PNG
-    "script-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",  # compiling zxing-wasm's reader; no JavaScript eval
     "style-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
@@ -27,7 +27,7 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     # Check-in and voucher URLs carry codes; never hand them to another site.
     "Referrer-Policy": "same-origin",
-    "Permissions-Policy": "geolocation=(self), camera=(), microphone=()",
+    "Permissions-Policy": "geolocation=(self), camera=(self), microphone=()",  # camera: 扫一扫
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 

@@ -1,6 +1,7 @@
 """Jinja filters and globals shared by every page."""
 from flask import Flask, current_app
 from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from volunteer_hub.core import permissions
@@ -14,6 +15,20 @@ def hours_text(value) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def countdown(when, now) -> str:
+    """How long until ``when``, in the words of a phone app (还有 2 天 3 小时)."""
+    seconds = int((when - now).total_seconds())
+    if seconds <= 0:
+        return _("Under way")
+    days, rest = divmod(seconds, 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    if days:
+        return _("In %(d)s days %(h)s hours", d=days, h=hours)
+    if hours:
+        return _("In %(h)s hours %(m)s minutes", h=hours, m=minutes)
+    return _("In %(m)s minutes", m=max(minutes, 1))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(value, fmt) if value else ""
@@ -21,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
     app.jinja_env.filters["hours"] = hours_text
+    app.jinja_env.globals["countdown"] = countdown
 
     @app.context_processor
     def globals_for_pages():

@@ -5,16 +5,27 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from volunteer_hub.checkin import services as checkin
 from volunteer_hub.core.db import local_date, utcnow
 from volunteer_hub.core.forms import ActionForm, attempt
-from volunteer_hub.core.permissions import administered_centre_ids, is_global_admin, managed_roots, manages
+from volunteer_hub.core.permissions import (
+    administered_centre_ids,
+    is_global_admin,
+    managed_roots,
+    manages,
+    staffed_merchant_ids,
+)
+from volunteer_hub.credits import services as credits
+from volunteer_hub.events.services import upcoming_signups
 from volunteer_hub.extensions import db
+from volunteer_hub.needs import services as needs
 from volunteer_hub.nodes import services as nodes
 from volunteer_hub.nodes.forms import KIND_CHOICES, ManagerForm, NodeEditForm, NodeForm
 from volunteer_hub.nodes.models import Node, NodeKind
 from volunteer_hub.people import services as people
 from volunteer_hub.teams.services import list_teams, teams_of
-from volunteer_hub.themes.services import theme_for_week
+from volunteer_hub.themes.services import saturdays_without_theme, theme_for_week
+from volunteer_hub.vouchers import services as vouchers
 
 bp = Blueprint("home", __name__)
 
@@ -24,12 +35,43 @@ def index():
     if not current_user.is_authenticated:
         return render_template("home/welcome.html")
     roots = managed_roots(current_user)
+    now = utcnow()
+    today = local_date(now)
     node = current_user.profile.home_station if current_user.profile else (roots[0] if roots else None)
-    return render_template("home/index.html", memberships=teams_of(current_user),
-                           week_theme=theme_for_week(node, local_date(utcnow())) if node else None,
-                           report_centres=sorted({root.centre_id for root in roots}), queue_roots=roots,
-                           administered_centres=administered_centre_ids(current_user),
+    page = {"memberships": teams_of(current_user),
+            "week_theme": theme_for_week(node, today) if node else None,
+            "report_centres": sorted({root.centre_id for root in roots}), "queue_roots": roots,
+            "administered_centres": administered_centre_ids(current_user),
+            "is_global_admin": is_global_admin(current_user), "now": now}
+    if current_user.profile is not None:  # a volunteer: the next day, hours and stars, credits, vouchers
+        page.update(next_signup=next(iter(upcoming_signups(current_user, now)), None),
+                    hours=checkin.hours_summary(current_user, now), wallet=credits.wallet_summary(current_user),
+                    vouchers=vouchers.open_vouchers(current_user, now))
+    if roots:  # a manager: today's days, approvals waiting, requests to dispatch, weeks without a theme
+        page.update(today=checkin.today_for(current_user, now), to_dispatch=needs.waiting_dispatch(current_user),
+                    no_theme=saturdays_without_theme(roots[0], today))
+    staff_of = staffed_merchant_ids(current_user)
+    if staff_of:  # merchant staff: the counter and today's redemptions
+        page.update(redeemed_today=vouchers.confirmed_today(staff_of, now))
+    if current_user.profile is None and not roots and not staff_of:  # a resident: their requests
+        page.update(requests=db.session.scalars(needs.list_needs(current_user).limit(10)).all(),
+                    need_steps=NEED_STEPS)
+    return render_template("home/index.html", **page)
+
+
+@bp.route("/my")
+@login_required
+def mine():
+    """我的: everything a person can reach, by role (the phone's tab bar shows five places only)."""
+    roots = managed_roots(current_user)
+    return render_template("home/mine.html", roots=roots, centres=administered_centre_ids(current_user),
                            is_global_admin=is_global_admin(current_user))
+
+
+# 点单 → 派单 → 接单 → 评单, and which states have reached each step.
+NEED_STEPS = [("submit", {"submitted", "dispatched", "accepted", "completed", "reviewed"}),
+              ("dispatch", {"dispatched", "accepted", "completed", "reviewed"}),
+              ("accept", {"accepted", "completed", "reviewed"}), ("review", {"reviewed"})]
 
 
 def _managed_node(node_id: int) -> Node:

@@ -394,3 +394,9 @@ def dashboard(node: Node) -> dict:
 
 def photo_path(photo: NeedPhoto) -> Path:
     return photo_dir() / photo.filename
+
+
+def waiting_dispatch(actor) -> int:
+    """Requests waiting to be dispatched in the subtrees the actor manages."""
+    return sum(db.session.scalar(sa.select(sa.func.count()).select_from(
+        list_needs(actor, root, N.SUBMITTED).subquery())) for root in managed_roots(actor))

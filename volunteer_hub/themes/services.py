@@ -341,3 +341,9 @@ def publish_due(now: datetime | None = None) -> dict:
         audit.record(None, "theme.publish", theme, recipients=len(told), late=late,
                      delay_seconds=int((now - theme.publish_at).total_seconds()))
     return counts
+
+
+def saturdays_without_theme(node: Node, today: date, weeks: int = 4) -> list[date]:
+    """The coming Saturdays (this week's first) whose week has no theme reaching ``node`` yet."""
+    saturdays = [today + timedelta(days=(5 - today.weekday()) % 7 + 7 * week) for week in range(weeks)]
+    return [day for day in saturdays if theme_for_week(node, day, published_only=False) is None]

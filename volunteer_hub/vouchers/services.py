@@ -200,3 +200,10 @@ def get_voucher_of(owner, voucher_id: int) -> Voucher:
     if voucher is None:
         raise NotFound(_("No such voucher."))
     return voucher
+
+
+def open_vouchers(user, now: datetime | None = None) -> list[Voucher]:
+    """The user's vouchers still waiting at a counter (我的兑换券), soonest to expire first."""
+    return db.session.scalars(sa.select(Voucher).where(
+        Voucher.user_id == user.id, Voucher.status == V.OPEN, Voucher.expires_at > (now or utcnow()))
+        .order_by(Voucher.expires_at)).all()

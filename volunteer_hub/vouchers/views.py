@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from volunteer_hub.core import limits, qr
 from volunteer_hub.core.db import local_tz, utcnow
 from volunteer_hub.core.downloads import csv_response
+from volunteer_hub.core.errors import DomainError
 from volunteer_hub.core.forms import ActionForm, attempt
 from volunteer_hub.core.limits import client_ip
 from volunteer_hub.core.permissions import is_centre_admin, is_staff_of, staffed_merchant_ids
@@ -115,9 +116,17 @@ def console():
     staff_of = staffed_merchant_ids(current_user)
     if not staff_of:
         abort(403)
-    if request.method == "POST":
-        code = (request.form.get("code") or "").strip().upper()
-        if code:
-            return redirect(url_for("vouchers.counter", code=code))
-    return render_template("vouchers/console.html", today=services.confirmed_today(staff_of),
-                           merchants=[merchants.get_merchant(m) for m in staff_of])
+    code, problem, status = "", None, 200
+    if request.method == "POST" and ActionForm().validate_on_submit():
+        code = (request.form.get("code") or "").strip().upper()[:16]
+        try:  # a wrong code is said beside the input, which keeps what was typed
+            voucher = services.find_for_counter(current_user, code, client_ip()) if code else None
+        except DomainError as exc:
+            db.session.rollback()
+            problem, status = exc.message, 429 if exc.status == 429 else 422
+        else:
+            if voucher is not None:
+                return redirect(url_for("vouchers.counter", code=voucher.code))
+            problem, status = _("Type the code under the voucher's QR code."), 422
+    return render_template("vouchers/console.html", today=services.confirmed_today(staff_of), code=code,
+                           problem=problem, merchants=[merchants.get_merchant(m) for m in staff_of]), status
