@@ -132,7 +132,7 @@ openapi: install
 
 # Extract new strings and merge them into the catalogues; then translate the empty entries.
 i18n: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o volunteer_hub/translations/messages.pot --no-location --sort-output -w 120 .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -k later -o volunteer_hub/translations/messages.pot --no-location --sort-output -w 120 .
 	$(BIN)/pybabel update -i volunteer_hub/translations/messages.pot -d volunteer_hub/translations -w 120
 
 clean:

@@ -161,13 +161,14 @@ def test_the_county_office_week(office, screens, live):
     assert sheet["A2"].value == "城南社区实践站" and sheet["B2"].value == 1 and sheet["F2"].value == 45
 
 
-ADMIN, SHOPKEEPER = "13900000000", "13900000003"
+ADMIN, MANAGER, SHOPKEEPER = "13900000000", "13900000002", "13900000003"
 PHONE_PAGES = {
     ADMIN: ["/", "/my", "/roster", "/roster/import", "/roster/{volunteer}", "/announcements", "/announcements/new",
             "/events/{day}", "/events/{day}/record", "/events/{day}/rating", "/nodes/{centre}/statistics?period=2026",
             "/nodes/{station}", "/teams/{team}", "/merchants/{shop}", "/events/recurring",
             "/centres/{centre}/reports/national-hours", "/me/password"],
-    SHOPKEEPER: ["/merchants/{shop}/offers/{offer}/edit"],
+    MANAGER: ["/"],  # a station manager's home: today's days, approvals, requests, themes
+    SHOPKEEPER: ["/", "/merchants/{shop}/offers/{offer}/edit"],
 }
 
 

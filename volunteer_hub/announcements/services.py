@@ -17,6 +17,7 @@ from volunteer_hub.events.models import ServiceDay, SignUp, SignUpStatus
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
 from volunteer_hub.nodes.services import get_node, in_subtree
+from volunteer_hub.notifications.messages import later
 from volunteer_hub.notifications.models import Notification
 from volunteer_hub.notifications.services import notify
 from volunteer_hub.people.models import User, VolunteerProfile
@@ -120,11 +121,10 @@ def addressable(actor, now: datetime | None = None) -> dict[str, list[tuple[int,
     days = db.session.scalars(sa.select(ServiceDay).where(ServiceDay.cancelled_at.is_(None),
                                                           ServiceDay.ends_at >= now - timedelta(days=7))
                               .order_by(ServiceDay.starts_at).limit(500)).all()
-    tz = local_tz()
     nodes = db.session.scalars(sa.select(Node).order_by(Node.path)).all()
     return {
         "team": [(team.id, team.name) for team in team_rows],
-        "day": [(day.id, f"{day.starts_at.astimezone(tz):%m-%d %H:%M} {day.title}") for day in days
+        "day": [(day.id, f"{day.starts_at.astimezone(local_tz()):%m-%d %H:%M} {day.title}") for day in days
                 if events.can_run(actor, day)],
         "node": [(node.id, node.name) for node in nodes if node.kind != "point" and manages(actor, node)],
     }
@@ -140,14 +140,12 @@ def send_reminders(now: datetime | None = None) -> dict:
     days = db.session.scalars(sa.select(ServiceDay).where(
         ServiceDay.cancelled_at.is_(None), ServiceDay.starts_at > now,
         ServiceDay.starts_at <= now + REMINDERS[0][1])).all()
-    tz = local_tz()
     for day in days:
         kind = "2h" if day.starts_at - now <= REMINDERS[1][1] else "24h"
         confirmed = sa.select(SignUp.user_id).where(SignUp.service_day_id == day.id,
                                                     SignUp.status == SignUpStatus.CONFIRMED)
-        when = day.starts_at.astimezone(tz).strftime("%m-%d %H:%M")
-        title = (_("Coming up: %(title)s, %(time)s", title=day.title, time=when) if kind == "24h"
-                 else _("In two hours: %(title)s, %(time)s", title=day.title, time=when))
+        title = (later("Coming up: %(title)s, %(time)s", title=day.title, time=day.starts_at) if kind == "24h"
+                 else later("In two hours: %(title)s, %(time)s", title=day.title, time=day.starts_at))
         told = notify(confirmed, key=f"reminder:{kind}:{day.id}", kind="reminder", title=title,
                       body=day.address or day.node.name, link=f"/events/{day.id}", centre_id=day.node.centre_id,
                       now=now)

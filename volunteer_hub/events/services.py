@@ -21,6 +21,7 @@ from volunteer_hub.nodes.services import (
     managed_subtrees,
     settings_of,
 )
+from volunteer_hub.notifications.messages import later
 from volunteer_hub.notifications.services import notify, notify_users
 from volunteer_hub.teams.models import MembershipStatus, Team, TeamMembership
 from volunteer_hub.teams.services import list_teams
@@ -196,12 +197,11 @@ def update_service_day(actor, day: ServiceDay, now: datetime | None = None, **ch
     while "capacity" in changed and _promote_waiting(day) is not None:
         pass
     if TELL_SIGNED_UP & set(changed):
-        when = day.starts_at.astimezone(local_tz()).strftime("%m-%d %H:%M")
         signed_up = sa.select(SignUp.user_id).where(SignUp.service_day_id == day.id,
                                                     SignUp.status.in_([S.CONFIRMED, S.WAITLISTED]))
         notify(signed_up, key=f"service-day-changed:{day.id}:{now.isoformat()}", kind="service_day",
-               title=_("Changed: %(title)s", title=day.title), link=f"/events/{day.id}",
-               body=_("Now %(when)s at %(place)s.", when=when, place=day.address or day.node.name),
+               title=later("Changed: %(title)s", title=day.title), link=f"/events/{day.id}",
+               body=later("Now %(when)s at %(place)s.", when=day.starts_at, place=day.address or day.node.name),
                centre_id=day.node.centre_id, now=now)
     db.session.refresh(day)
     return day
@@ -237,7 +237,7 @@ def cancel_service_day(actor, day: ServiceDay, reason: str, now: datetime | None
     db.session.flush()
     notify(sa.select(SignUp.user_id).where(SignUp.service_day_id == day.id, SignUp.status != S.CANCELLED),
            key=f"service-day-cancelled:{day.id}", kind="service_day", link=f"/events/{day.id}",
-           title=_("Cancelled: %(title)s", title=day.title), body=reason, centre_id=day.node.centre_id)
+           title=later("Cancelled: %(title)s", title=day.title), body=reason, centre_id=day.node.centre_id)
     return day
 
 
@@ -390,7 +390,7 @@ def _promote_waiting(day: ServiceDay) -> SignUp | None:
     db.session.flush()
     notify_users([first.user_id], key=f"signup-promoted:{first.id}:{first.queued_at.isoformat()}",
                  kind="service_day", link=f"/events/{day.id}", centre_id=day.node.centre_id,
-                 title=_("A seat came free: you are signed up for %(title)s", title=day.title))
+                 title=later("A seat came free: you are signed up for %(title)s", title=day.title))
     return first
 
 

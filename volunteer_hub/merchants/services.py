@@ -21,6 +21,7 @@ from volunteer_hub.credits.services import to_units
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants.models import InvitationState, Merchant, Offer, StaffInvitation, merchant_stations
 from volunteer_hub.nodes.models import Node, NodeKind
+from volunteer_hub.notifications.messages import later
 from volunteer_hub.notifications.services import notify_users
 from volunteer_hub.people import services as people
 from volunteer_hub.people.models import Grant, User
@@ -145,13 +146,13 @@ def invite_staff(actor, merchant: Merchant, phone: str, now: datetime | None = N
     db.session.flush()
     audit.record(actor, "merchant.invite_staff", invitation, merchant_id=merchant.id)
     user = people.find_by_phone(phone)
-    title = _("%(merchant)s invites you to work at its counter", merchant=merchant.name)
+    title = later("%(merchant)s invites you to work at its counter", merchant=merchant.name)
     if user is not None:
         notify_users([user.id], key=f"staff-invitation:{invitation.id}", kind="invitation", title=title,
                      link="/merchants/invitations", centre_id=merchant.centre_id)
     else:
         sms.send(phone, _("%(title)s. Register with this phone number, then accept it under 我的邀请.",
-                          title=title), key=f"staff-invitation:{invitation.id}", centre_id=merchant.centre_id)
+                          title=str(title)), key=f"staff-invitation:{invitation.id}", centre_id=merchant.centre_id)
     return invitation
 
 

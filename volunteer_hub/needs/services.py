@@ -23,6 +23,7 @@ from volunteer_hub.needs.models import Need, NeedEvent, NeedPhoto
 from volunteer_hub.needs.models import NeedState as N
 from volunteer_hub.nodes.models import Node
 from volunteer_hub.nodes.services import get_node, in_any_subtree, in_subtree, managed_subtrees
+from volunteer_hub.notifications.messages import later
 from volunteer_hub.notifications.services import notify, notify_users
 from volunteer_hub.people.models import Grant
 from volunteer_hub.teams.models import Team
@@ -202,8 +203,8 @@ def dispatch(actor, need: Need, *, team_id: int, accept_by: datetime, now: datet
           team_id=team.id, accept_by=accept_by, dispatched_at=need.dispatched_at or now)
     notify_users([team.leader_id] if team.leader_id else [], key=f"need-dispatched:{need.id}:{now.isoformat()}",
                  kind="need", link=f"/needs/{need.id}", centre_id=need.node.centre_id,
-                 title=_("New request for %(team)s: accept by %(deadline)s", team=team.name,
-                         deadline=accept_by.isoformat(timespec="minutes")), body=need.description)
+                 title=later("New request for %(team)s: accept by %(deadline)s", team=team.name, deadline=accept_by),
+                 body=need.description)
     return need
 
 
@@ -249,8 +250,7 @@ def accept(actor, need: Need, *, service_day_id: int | None = None, starts_at: d
     _move(need, actor, "accept", [N.DISPATCHED], N.ACCEPTED, now, {"service_day_id": day.id},
           service_day_id=day.id, accept_by=None, accepted_at=now)
     notify_users([need.resident_id], key=f"need-accepted:{need.id}", kind="need", link=f"/needs/{need.id}",
-                 title=_("%(team)s will help: %(when)s", team=need.team.name,
-                         when=day.starts_at.isoformat(timespec="minutes")))
+                 title=later("%(team)s will help: %(when)s", team=need.team.name, when=day.starts_at))
     return need
 
 
@@ -272,7 +272,7 @@ def complete(actor, need: Need, now: datetime | None = None) -> Need:
         raise Conflict(_("The service has not started yet."), code="illegal_move")
     _move(need, actor, "complete", [N.ACCEPTED], N.COMPLETED, now, completed_at=now)
     notify_users([need.resident_id], key=f"need-completed:{need.id}", kind="need", link=f"/needs/{need.id}",
-                 title=_("How was the help? Rate your request"))
+                 title=later("How was the help? Rate your request"))
     return need
 
 
@@ -289,7 +289,7 @@ def review(actor, need: Need, *, rating: int, comment: str = "", now: datetime |
           rating=rating, review=comment, flagged=flagged)
     if flagged:
         notify(managers_above(need.node), key=f"need-low-rating:{need.id}", kind="need", link=f"/needs/{need.id}",
-               title=_("Low rating (%(rating)s/5) for a request at %(node)s", rating=rating, node=need.node.name),
+               title=later("Low rating (%(rating)s/5) for a request at %(node)s", rating=rating, node=need.node.name),
                body=comment)
     return need
 
@@ -340,7 +340,7 @@ def escalate_overdue(now: datetime | None = None) -> dict:
                                  data={"to_node_id": target.id}, created_at=now))
         notify(managers_above(target), key=f"need-escalated:{need.id}:{need.stage_started_at.isoformat()}",
                kind="need", link=f"/needs/{need.id}", centre_id=need.node.centre_id,
-               title=_("Overdue request at %(node)s: %(state)s", node=need.node.name,
+               title=later("Overdue request at %(node)s: %(state)s", node=need.node.name,
                        state=STATE_LABELS[need.state]), body=need.description, now=now)
     return {"escalated": escalated}
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from volunteer_hub.core.db import CreatedAtMixin
 from volunteer_hub.core.errors import register_constraint
 from volunteer_hub.extensions import db
+from volunteer_hub.notifications.messages import render
 
 
 class Notification(CreatedAtMixin, db.Model):
@@ -23,6 +24,17 @@ class Notification(CreatedAtMixin, db.Model):
     body: Mapped[str] = mapped_column(sa.String(2000), default="")
     link: Mapped[str] = mapped_column(sa.String(255), default="")
     read_at: Mapped[datetime | None]
+    # {"title": [msgid, params], "body": [...]}: rendered in the reader's language (messages.render);
+    # title and body keep the text in the default language, for the webhook and for older rows.
+    message: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    @property
+    def shown_title(self) -> str:
+        return render((self.message or {}).get("title"), self.title)
+
+    @property
+    def shown_body(self) -> str:
+        return render((self.message or {}).get("body"), self.body)
 
     __table_args__ = (
         sa.UniqueConstraint("user_id", "key"),

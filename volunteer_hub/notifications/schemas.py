@@ -6,8 +6,8 @@ from volunteer_hub.core.api import Text
 class NotificationOut(ma.Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"description": "theme, weekly_report, credit_expiry, service_day, …"})
-    title = ma.fields.String()
-    body = ma.fields.String()
+    title = ma.fields.String(attribute="shown_title", metadata={"description": "in the reader's language"})
+    body = ma.fields.String(attribute="shown_body")
     link = ma.fields.String(metadata={"description": "a page of this site, relative"})
     created_at = ma.fields.DateTime()
     read_at = ma.fields.DateTime(allow_none=True)

@@ -17,6 +17,7 @@ from volunteer_hub.core.db import dialect_insert, insert_ignoring_conflicts, utc
 from volunteer_hub.core.errors import NotFound, ValidationFailed
 from volunteer_hub.core.permissions import require_centre_admin
 from volunteer_hub.extensions import db
+from volunteer_hub.notifications.messages import Later
 from volunteer_hub.notifications.models import DeliveryStatus, Notification, WebhookDelivery, WebhookEndpoint
 from volunteer_hub.people.models import User
 
@@ -33,8 +34,8 @@ TIMESTAMP_HEADER = "X-VolunteerHub-Timestamp"
 
 # --- inbox ----------------------------------------------------------------------------------------
 
-def notify(recipients: sa.Select, *, key: str, kind: str, title: str, body: str = "", link: str = "",
-           centre_id: int | None = None, now: datetime | None = None) -> list[int]:
+def notify(recipients: sa.Select, *, key: str, kind: str, title: str | Later, body: str | Later = "",
+           link: str = "", centre_id: int | None = None, now: datetime | None = None) -> list[int]:
     """Put a message in the inbox of every user ``recipients`` (a SELECT of user ids) yields.
 
     One INSERT … SELECT … ON CONFLICT DO NOTHING: a user already told of ``key`` is skipped, so a
@@ -42,11 +43,16 @@ def notify(recipients: sa.Select, *, key: str, kind: str, title: str, body: str 
     their messages also go to the centre's webhook.
     """
     now = now or utcnow()
+    # A Later is kept as its catalogue entry for the reader's language, and as text (the default
+    # language) for the webhook; user-written text (announcements) is kept as written.
+    message = {part: value.stored() for part, value in (("title", title), ("body", body)) if isinstance(value, Later)}
+    title, body = str(title), str(body)
     values = sa.select(recipients.subquery().c[0], sa.literal(key), sa.literal(kind), sa.literal(title[:200]),
-                       sa.literal(body), sa.literal(link[:255]), sa.literal(now, type_=Notification.created_at.type))
+                       sa.literal(body), sa.literal(link[:255]), sa.literal(now, type_=Notification.created_at.type),
+                       sa.literal(message or None, type_=Notification.message.type))
     # SQLite needs a WHERE in INSERT … SELECT before ON CONFLICT (its parser would read ON as a join).
     statement = (dialect_insert(Notification)
-                 .from_select(["user_id", "key", "kind", "title", "body", "link", "created_at"],
+                 .from_select(["user_id", "key", "kind", "title", "body", "link", "created_at", "message"],
                               values.where(sa.true()))
                  .on_conflict_do_nothing().returning(Notification.user_id))
     told = list(db.session.scalars(statement))

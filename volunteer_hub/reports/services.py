@@ -26,6 +26,7 @@ from volunteer_hub.extensions import db
 from volunteer_hub.merchants.models import Merchant
 from volunteer_hub.nodes.models import Node, NodeKind
 from volunteer_hub.nodes.services import in_subtree
+from volunteer_hub.notifications.messages import later
 from volunteer_hub.notifications.services import notify
 from volunteer_hub.people.models import Grant, VolunteerProfile
 from volunteer_hub.reports.models import WeeklyReport
@@ -174,10 +175,10 @@ def generate_weekly(now: datetime | None = None) -> dict:
             black = [s["name"] for s in data["stations"] if s["flag"] == "black"]
             counts["notified"] += len(notify(
                 managers_in(centre), key=f"weekly-report:{centre.id}:{monday.isoformat()}", kind="weekly_report",
-                title=_("Weekly report of %(centre)s, week of %(week)s", centre=centre.name, week=monday.isoformat()),
-                body=_("Approved hours: %(hours)s (previous week %(previous)s). Needing attention: %(black)s.",
-                       hours=data["totals"]["hours"], previous=data["previous_totals"]["hours"],
-                       black="、".join(black) or "—"),
+                title=later("Weekly report of %(centre)s, week of %(week)s", centre=centre.name, week=monday),
+                body=later("Approved hours: %(hours)s (previous week %(previous)s). Needing attention: %(black)s.",
+                           hours=data["totals"]["hours"], previous=data["previous_totals"]["hours"],
+                           black="、".join(black) or "—"),
                 link=f"/centres/{centre.id}/reports/weekly?week={monday.isoformat()}", centre_id=None, now=now))
     return counts
 

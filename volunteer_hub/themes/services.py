@@ -14,6 +14,7 @@ from volunteer_hub.core.permissions import managed_roots, manages, manages_in, r
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node, NodeKind
 from volunteer_hub.nodes.services import get_node, in_subtree
+from volunteer_hub.notifications.messages import later
 from volunteer_hub.notifications.services import notify, notify_users
 from volunteer_hub.people.models import VolunteerProfile
 from volunteer_hub.themes.models import Theme, ThemeNote
@@ -322,14 +323,14 @@ def publish_due(now: datetime | None = None) -> dict:
                 audit.record(None, "theme.missed", theme, publish_at=theme.publish_at.isoformat())
                 notify_users([theme.created_by_id] if theme.created_by_id else [], key=f"theme-missed:{theme.id}",
                              kind="theme_missed", link=f"/themes/{theme.id}",
-                             title=_("Theme not published: %(title)s", title=theme.title),
-                             body=_("The scheduler was not running before %(date)s, so volunteers were not told.",
-                                    date=theme.held_on.isoformat()))
+                             title=later("Theme not published: %(title)s", title=theme.title),
+                             body=later("The scheduler was not running before %(date)s, so volunteers were not told.",
+                                        date=theme.held_on))
             continue
         if not _claim(theme, "published_at", now):
             continue
         told = notify(volunteers_under(theme.node), key=f"theme:{theme.id}", kind="theme",
-                      title=_("文明提升日 %(date)s: %(title)s", date=theme.held_on.isoformat(), title=theme.title),
+                      title=later("文明提升日 %(date)s: %(title)s", date=theme.held_on, title=theme.title),
                       body=theme.guidance or theme.description, link=f"/themes/{theme.id}",
                       centre_id=theme.node.centre_id, now=now)
         late = now - theme.publish_at > grace
