@@ -152,7 +152,7 @@ def test_the_county_office_week(office, screens, live):
     admin = screens("county", DESKTOP)
     admin.login("13900000001", PASSWORD)
     admin.go(f"/nodes/{office['centre']}/statistics?period=2026-11&by=station")
-    assert admin.page.locator("svg.chart").count() == 1 and "城南社区实践站" in admin.page.inner_text("main")
+    assert admin.page.locator("figure.chart canvas").count() == 1 and "城南社区实践站" in admin.page.inner_text("main")
     admin.check_accessibility()
     admin.shot("office-10-statistics")
     with admin.page.expect_download() as download:

@@ -9,6 +9,7 @@ import logging
 import marshmallow as ma
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -113,6 +114,17 @@ HTTP_CODES = {
 }
 
 
+STATUS_MESSAGES = {
+    400: _l("The request could not be understood; go back and try again."),
+    401: _l("Log in first."),
+    403: _l("You may not open this page or do this."),
+    404: _l("There is no such page here."),
+    405: _l("This address does not take that kind of request."),
+    413: _l("What was sent is too large."),
+    429: _l("Too many attempts; wait a moment and try again."),
+}
+
+
 def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
@@ -162,6 +174,8 @@ def init_error_handlers(app: Flask) -> None:
         if isinstance(fields, list):  # the body as a whole is wrong (not JSON, not an object)
             fields = {"_body": fields}
         message = data.get("message") or exc.description or exc.name
+        if not data.get("message") and exc.description == type(exc).description and status in STATUS_MESSAGES:
+            message = str(STATUS_MESSAGES[status])  # werkzeug's stock English sentence, said in the reader's language
         if status == 422 and not data.get("message"):
             message = _("Some fields are not valid.")
         if _wants_json():

@@ -422,7 +422,7 @@ def expire_and_warn(now: datetime | None = None) -> dict:
                     counts["expired_credits"] += to_credits(units).number
                     notify_users([flow["user_id"]], key=f"credits-expired:{transaction.id}", kind="credit_expiry",
                                  link="/me/hours", centre_id=centre.id,
-                                 title=later("%(credits)s 文明良票 credits have expired", credits=to_credits(units)))
+                                 title=later("%(credits)s civility credits have expired", credits=to_credits(units)))
                     flow["out"] += units
             upcoming = expiring_by(flow, next_boundary) if next_boundary > now else 0
             if upcoming and now >= next_boundary - timedelta(days=policy.warn_days):
@@ -430,7 +430,7 @@ def expire_and_warn(now: datetime | None = None) -> dict:
                 counts["warned"] += len(notify_users(
                     [flow["user_id"]], key=f"credit-expiry-warning:{next_boundary.date()}", kind="credit_expiry",
                     link="/offers", centre_id=centre.id,
-                    title=later("%(credits)s 文明良票 credits expire after %(date)s: redeem them before then",
+                    title=later("%(credits)s civility credits expire after %(date)s: redeem them before then",
                                 credits=to_credits(upcoming), date=day)))
     return counts
 

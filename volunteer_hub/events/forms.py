@@ -35,7 +35,7 @@ class ServiceDayForm(FlaskForm):
                        "hour. Volunteers check in only if they signed up, unless walk-ins are allowed below."))
     capacity = IntegerField(_l("Capacity"), validators=[DataRequired()], default=30,
                             description=_l("Beyond it volunteers join the waiting list and move up in order."))
-    credits_per_hour = IntegerField(_l("文明良票 credits per approved hour"), validators=[Optional()],
+    credits_per_hour = IntegerField(_l("Civility credits per approved hour"), validators=[Optional()],
                                     description=_l("Empty: the centre's usual rate."))
     address = StringField(_l("Address"), validators=[Length(max=200), Optional()])
     lat = FloatField(_l("Latitude"), validators=[Optional()])
@@ -63,7 +63,7 @@ class TemplateForm(FlaskForm):
     start_time = TimeField(_l("From"), validators=[DataRequired()], default=time(8, 30))
     end_time = TimeField(_l("To"), validators=[DataRequired()], default=time(11, 30))
     capacity = IntegerField(_l("Capacity"), validators=[DataRequired()], default=30)
-    credits_per_hour = IntegerField(_l("文明良票 credits per approved hour"), validators=[Optional()],
+    credits_per_hour = IntegerField(_l("Civility credits per approved hour"), validators=[Optional()],
                                     description=_l("Empty: the centre's usual rate."))
     days_ahead = IntegerField(_l("Create this many days ahead"), default=14, validators=[DataRequired()])
     link_theme = BooleanField(_l("Link each to that week's theme"), default=True)
@@ -73,8 +73,9 @@ class TemplateForm(FlaskForm):
 
 
 class ActivityRecordForm(FlaskForm):
-    summary = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=2000)],
-                            description=_l("A few sentences for the 活动台账: what was done, with whom, the result."))
+    summary = TextAreaField(
+        _l("What happened"), validators=[DataRequired(), Length(max=2000)],
+        description=_l("A few sentences for the activity record: what was done, with whom, the result."))
     people_served = IntegerField(_l("People served"), validators=[NumberRange(min=0, max=1_000_000)], default=0)
     photos = MultipleFileField(_l("Add photos (PNG or JPEG, up to 9 in all)"), validators=[Optional()])
     remove_photo_ids = SelectMultipleField(_l("Remove these photos"), coerce=int, validate_choice=False)

@@ -17,12 +17,13 @@ class ApplyForm(FlaskForm):
     address = StringField(_l("Address"), validators=[Length(max=200), Optional()])
     contact_phone = StringField(_l("Contact phone"), validators=[Length(max=20), DataRequired()],
                                 render_kw={"inputmode": "tel"})
-    licence_no = StringField(_l("Licence number (统一社会信用代码)"), validators=[Length(max=32), DataRequired()])
+    licence_no = StringField(_l("Licence number (unified social credit code)"),
+                             validators=[Length(max=32), DataRequired()])
     centre_id = SelectField(_l("Practice centre"), coerce=int)
 
 
 class PairingForm(FlaskForm):
-    station_ids = SelectMultipleField(_l("Paired stations (结对)"), coerce=int, validators=[DataRequired()])
+    station_ids = SelectMultipleField(_l("Paired stations"), coerce=int, validators=[DataRequired()])
 
 
 class StaffForm(FlaskForm):

@@ -151,7 +151,7 @@ def invite_staff(actor, merchant: Merchant, phone: str, now: datetime | None = N
         notify_users([user.id], key=f"staff-invitation:{invitation.id}", kind="invitation", title=title,
                      link="/merchants/invitations", centre_id=merchant.centre_id)
     else:
-        sms.send(phone, _("%(title)s. Register with this phone number, then accept it under 我的邀请.",
+        sms.send(phone, _("%(title)s. Register with this phone number, then accept it under My invitations.",
                           title=str(title)), key=f"staff-invitation:{invitation.id}", centre_id=merchant.centre_id)
     return invitation
 

@@ -40,9 +40,9 @@ STATE_LABELS = {N.SUBMITTED: _l("waiting for dispatch"), N.DISPATCHED: _l("dispa
                 N.ACCEPTED: _l("accepted"), N.COMPLETED: _l("served, waiting for the rating"),
                 N.REVIEWED: _l("rated"), N.CANCELLED: _l("cancelled")}
 
-ACTION_LABELS = {"dispatch": _l("dispatched"), "forward": _l("forwarded"), "accept": _l("accepted"),
-                 "decline": _l("declined"), "complete": _l("completed"), "review": _l("rated"),
-                 "cancel": _l("cancelled")}
+ACTION_LABELS = {"submit": _l("asked for help"), "dispatch": _l("dispatched"), "forward": _l("forwarded"),
+                 "accept": _l("accepted"), "decline": _l("declined"), "complete": _l("completed"),
+                 "review": _l("rated"), "cancel": _l("cancelled")}
 
 
 def photo_dir() -> Path:

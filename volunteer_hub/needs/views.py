@@ -91,6 +91,7 @@ def show(need_id, contact_phone=None):
     dispatch_form.team_id.choices = _team_choices(need) if services.is_manager_of(current_user, need) else []
     return render_template(
         "needs/show.html", need=need, labels=services.STATE_LABELS, categories=services.CATEGORIES,
+        actions=services.ACTION_LABELS,
         overdue=services.is_overdue(need),
         resident=services.is_resident(current_user, need), manager=services.is_manager_of(current_user, need),
         team_side=services.is_team_side(current_user, need), dispatch_form=dispatch_form,

@@ -31,7 +31,7 @@ class ManagerForm(FlaskForm):
 
 
 class CentreSettingsForm(FlaskForm):
-    default_credits_per_hour = IntegerField(_l("文明良票 credits per approved hour, usually"),
+    default_credits_per_hour = IntegerField(_l("Civility credits per approved hour, usually"),
                                             validators=[InputRequired()])
     max_credits_per_hour = IntegerField(_l("At most, credits per hour"), validators=[InputRequired()])
     back_entry_days = IntegerField(_l("Service days and manual entries may go back (days)"),

@@ -91,7 +91,7 @@ def credits_report(centre_id):
     months = min(max(request.args.get("months", 6, type=int), 1), 24)
     data = services.centre_credits(centre, months=months)
     names = {"minted": _("minted"), "redeemed": _("redeemed"), "expired": _("expired")}
-    chart = bar_chart(_("文明良票 per month"), data["labels"],
+    chart = bar_chart(_("Civility credits per month"), data["labels"],
                       {names[key]: values for key, values in data["series"].items()})
     return render_template("reports/credits.html", centre=centre, data=data, chart=chart, names=names,
                            policy_form=PolicyForm(obj=credits.policy_of(centre)))

@@ -9,7 +9,7 @@ from volunteer_hub.core.timefields import LocalDateTimeField
 
 class ThemeForm(FlaskForm):
     title = StringField(_l("Theme"), validators=[Length(max=100), DataRequired()],
-                        description=_l("e.g. 文明劝导日, 环境美化日, 志愿服务日"))
+                        description=_l("e.g. Civil Persuasion Day, Clean-up Day, Volunteer Day"))
     held_on = DateField(_l("Day"), validators=[DataRequired()])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000), Optional()])
     guidance = TextAreaField(_l("Guidance for stations"), validators=[Length(max=2000), Optional()],

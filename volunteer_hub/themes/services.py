@@ -330,7 +330,7 @@ def publish_due(now: datetime | None = None) -> dict:
         if not _claim(theme, "published_at", now):
             continue
         told = notify(volunteers_under(theme.node), key=f"theme:{theme.id}", kind="theme",
-                      title=later("文明提升日 %(date)s: %(title)s", date=theme.held_on, title=theme.title),
+                      title=later("Civility Day %(date)s: %(title)s", date=theme.held_on, title=theme.title),
                       body=theme.guidance or theme.description, link=f"/themes/{theme.id}",
                       centre_id=theme.node.centre_id, now=now)
         late = now - theme.publish_at > grace
