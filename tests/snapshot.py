@@ -39,19 +39,20 @@ class Snapshot:
         self.engine.dispose()
 
     def restore(self):
-        self._release()
         if self.engine.dialect.name == "sqlite":
+            self._release()
             shutil.copyfile(self.path + ".snapshot", self.path)
             return
+        db.session.remove()  # its connection goes back to the pool; nothing else holds one
+        if not hasattr(self, "_script"):  # one round trip: the matrix restores a few hundred times
+            self._script = ";".join([
+                "SET LOCAL session_replication_role = replica",
+                *(f"DELETE FROM public.{name}" for name in reversed(self.tables)),
+                *(f"INSERT INTO public.{name} SELECT * FROM {SCHEMA}.{name}" for name in self.tables),
+                *(f"SELECT setval('{sequence}', COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"
+                  for table, column, sequence in self.sequences)])
         with self.engine.begin() as conn:
-            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-            for name in reversed(self.tables):
-                conn.execute(sa.text(f"DELETE FROM public.{name}"))
-            for name in self.tables:
-                conn.execute(sa.text(f"INSERT INTO public.{name} SELECT * FROM {SCHEMA}.{name}"))
-            for table, column, sequence in self.sequences:
-                conn.execute(sa.text(f"SELECT setval('{sequence}', COALESCE((SELECT max({column}) FROM {table}), 0) "
-                                     f"+ 1, false)"))
+            conn.exec_driver_sql(self._script)
 
     def drop(self):
         self._release()

@@ -45,7 +45,7 @@ def test_warns_once_ahead_then_expires_the_oldest_first(app, world, history):
     assert credits.expire_and_warn(datetime(2026, 12, 5, tzinfo=UTC))["warned"] == 1
     assert credits.expire_and_warn(datetime(2026, 12, 6, tzinfo=UTC))["warned"] == 0
     [warning] = warnings(world.volunteer)
-    assert "7 " in warning.title and "7.0" not in warning.title and "2026-12-31" in warning.title
+    assert "7 " in warning.title and "7.0" not in warning.title and "2026年12月31日" in warning.title
 
     assert credits.expire_and_warn(NEW_YEAR_2027 - timedelta(seconds=1))["expired_credits"] == 0
     result = credits.expire_and_warn(NEW_YEAR_2027)

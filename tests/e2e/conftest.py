@@ -50,13 +50,14 @@ def clock():
 
 
 @pytest.fixture(scope="module")
-def live(pg_cluster, clock):
-    """(base URL, app): a fresh database, migrated, served on a free port."""
+def live(request, pg_cluster, clock):
+    """(base URL, app): a fresh database of the module's own (modules may run side by side on one
+    worker's cluster), migrated, served on a free port."""
     from flask_migrate import upgrade
 
     from volunteer_hub import create_app
 
-    url = pg_cluster.create_database("volunteer_hub_e2e")
+    url = pg_cluster.create_database(f"e2e_{request.module.__name__.rsplit('.', 1)[-1]}")
     app = create_app({**TEST_CONFIG, "TESTING": False, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade(directory=str(app.extensions["migrate"].directory))

@@ -244,7 +244,7 @@ def test_6_the_centre_admin_reads_the_weekly_report_and_the_credits_chart(town, 
     admin.check_accessibility()
     admin.shot("6a-weekly-report")
     admin.go(f"/centres/{town['centre']}/credits")
-    assert admin.page.is_visible("svg") and admin.page.title().startswith("文明良票统计")
+    assert admin.page.is_visible("figure.chart canvas") and admin.page.title().startswith("文明良票统计")
     admin.check_accessibility()
     admin.shot("6b-credits")
     phone = screens("admin-phone", PHONE)

@@ -134,11 +134,11 @@ def sync_jobs(scheduler: BackgroundScheduler, grace: int) -> None:
         trigger = CronTrigger(timezone=scheduler.timezone, **job.cron)
         stored = scheduler.get_job(job.id)
         if stored is None:
-            scheduler.add_job(execute, trigger, args=[job.id], id=job.id, name=job.description)
+            scheduler.add_job(execute, trigger, args=[job.id], id=job.id, name=job.id)
         elif str(stored.trigger) != str(trigger):
             scheduler.reschedule_job(job.id, trigger=trigger)
         else:
-            scheduler.modify_job(job.id, misfire_grace_time=grace, name=job.description)
+            scheduler.modify_job(job.id, misfire_grace_time=grace, name=job.id)
     for stored in scheduler.get_jobs():
         if stored.id not in BY_ID:
             scheduler.remove_job(stored.id)
