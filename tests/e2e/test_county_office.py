@@ -144,7 +144,9 @@ def test_the_county_office_week(office, screens, live):
     manager.shot("office-8-activity-record")
     elder.page.goto(share)  # the link in the WeChat group
     assert "清理楼道杂物" in elder.page.inner_text("main") and "45" in elder.page.inner_text("main")
-    assert elder.page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    for image in elder.page.locator(".photo-grid img").all():  # lazy images load once in view
+        image.scroll_into_view_if_needed()
+    elder.page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)", timeout=15_000)
     elder.check_accessibility()
     elder.shot("office-9-shared-record")
 

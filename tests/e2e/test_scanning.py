@@ -128,10 +128,13 @@ def test_a_merchant_confirms_a_voucher_with_the_counter_camera(place, live, play
         assert "理发一次" in merchant.page.inner_text("main")
         merchant.check_accessibility()
         merchant.shot("scan-2-counter")
+        assert "剩余" in volunteer.page.inner_text("#voucher-state")  # the voucher counts down meanwhile
         merchant.page.click("form button.primary.big")
         with app.app_context():
             assert db.session.scalar(sa.select(Voucher.status).where(Voucher.code == code)) == "confirmed"
         merchant.shot("scan-3-confirmed")
+        volunteer.page.wait_for_selector("text=已核销", timeout=15_000)  # the volunteer's page turns by itself
+        volunteer.shot("scan-4-voucher-redeemed")
     finally:
         merchant.close()
         camera.close()

@@ -138,3 +138,17 @@ def test_the_api_changes_a_day(app, world, saturday, api):
     assert token.patch(f"/api/v1/events/{saturday.id}", json={"capacity": 0}).status_code == 422
     assert api(world.volunteer).patch(f"/api/v1/events/{saturday.id}", json={"capacity": 7}).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SignUp)) == 0
+
+
+def test_each_day_card_says_where_the_day_stands(app, world, saturday, volunteers):
+    assert services.phase(saturday) == "open"
+    services.sign_up(volunteers[0], saturday)
+    services.sign_up(volunteers[1], saturday)
+    assert services.phase(saturday) == "full"
+    assert services.phase(saturday, now=saturday.starts_at) == "under_way"
+    assert services.phase(saturday, now=saturday.ends_at) == "ended"
+    db.session.commit()
+    page = login(app.test_client(), world.volunteer).get("/events").text
+    assert "已满" in page and "phase-full" in page
+    services.cancel_service_day(world.s1_manager, saturday, "下雨")
+    assert services.phase(saturday) == "cancelled"

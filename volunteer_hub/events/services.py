@@ -217,6 +217,20 @@ def copy_values(day: ServiceDay) -> dict:
             "allow_walk_ins": day.allow_walk_ins}
 
 
+def phase(day: ServiceDay, now: datetime | None = None) -> str:
+    """The tag a service day's card shows: cancelled, ended, under_way, full or open (报名中)."""
+    now = now or utcnow()
+    if day.is_cancelled:
+        return "cancelled"
+    if now >= day.ends_at:
+        return "ended"
+    if now >= day.starts_at:
+        return "under_way"
+    if day.confirmed_count >= day.capacity:
+        return "full"
+    return "open" if now <= day.signup_deadline else "closed"
+
+
 def signups_open(day: ServiceDay, now: datetime | None = None) -> bool:
     return not day.is_cancelled and (now or utcnow()) <= day.signup_deadline
 

@@ -3,6 +3,8 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user, login_required
 
 from volunteer_hub.core.db import utcnow
@@ -15,13 +17,17 @@ from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import managed_subtrees
 
 bp = Blueprint("events", __name__, url_prefix="/events")
+PHASE_LABELS = {"open": _l("signing up"), "full": _l("full"), "closed": _l("sign-ups closed"),
+                "under_way": _l("under way"), "ended": _l("ended"),
+                "cancelled": lazy_pgettext("service day", "cancelled")}
 
 
 @bp.route("")
 @login_required
 def index():
     page = db.paginate(services.listing_for(current_user), per_page=20, error_out=False)
-    return render_template("events/index.html", page=page, can_create=bool(services.creatable(current_user)[0]))
+    return render_template("events/index.html", page=page, can_create=bool(services.creatable(current_user)[0]),
+                           phases={day.id: services.phase(day) for day in page.items}, labels=PHASE_LABELS)
 
 
 @bp.route("/<int:day_id>")
