@@ -21,7 +21,7 @@ from volunteer_hub.events.models import ServiceDay, SignUp, SignUpStatus
 from volunteer_hub.events.services import get_service_day, list_service_days, require_manage_day
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
-from volunteer_hub.nodes.services import DEFAULT_SETTINGS, settings_of
+from volunteer_hub.nodes.services import DEFAULT_SETTINGS, in_any_subtree, settings_of
 from volunteer_hub.people.models import User
 from volunteer_hub.people.services import require_by_phone
 
@@ -490,6 +490,6 @@ def today_for(actor, now: datetime | None = None) -> dict:
     pending = db.session.scalar(
         sa.select(sa.func.count()).select_from(Attendance).join(ServiceDay).join(Node, Node.id == ServiceDay.node_id)
         .where(Attendance.status == A.CLOSED, Attendance.approved_at.is_(None), Attendance.rejected_at.is_(None),
-               Attendance.reversed_at.is_(None), sa.or_(*[Node.path.startswith(root.path) for root in roots])))
+               Attendance.reversed_at.is_(None), in_any_subtree(roots)))
     return {"days": [{"day": day, "on_site": counts.get((day.id, A.OPEN), 0),
                       "left": counts.get((day.id, A.CLOSED), 0)} for day in days], "pending": pending}

@@ -151,17 +151,21 @@ class _Groups:
         return self.of_node(node_id)
 
 
+def _held(root: Node, start: datetime, end: datetime) -> sa.Select:
+    """Service days held (not cancelled) under ``root`` that start in [start, end)."""
+    return (sa.select(ServiceDay.id, ServiceDay.node_id, ServiceDay.starts_at)
+            .join(Node, Node.id == ServiceDay.node_id)
+            .where(in_subtree(root), ServiceDay.cancelled_at.is_(None), ServiceDay.starts_at >= start,
+                   ServiceDay.starts_at < end))
+
+
 def _days(root: Node, start: datetime, end: datetime) -> dict[int, tuple[int, datetime]]:
-    return {day_id: (node_id, starts_at) for day_id, node_id, starts_at in db.session.execute(
-        sa.select(ServiceDay.id, ServiceDay.node_id, ServiceDay.starts_at)
-        .join(Node, Node.id == ServiceDay.node_id)
-        .where(in_subtree(root), ServiceDay.cancelled_at.is_(None), ServiceDay.starts_at >= start,
-               ServiceDay.starts_at < end)).all()}
+    return {day_id: (node_id, starts_at)
+            for day_id, node_id, starts_at in db.session.execute(_held(root, start, end)).all()}
 
 
 def _in_days(column, root: Node, start: datetime, end: datetime):
-    return column.in_(sa.select(ServiceDay.id).join(Node, Node.id == ServiceDay.node_id).where(
-        in_subtree(root), ServiceDay.cancelled_at.is_(None), ServiceDay.starts_at >= start, ServiceDay.starts_at < end))
+    return column.in_(sa.select(_held(root, start, end).subquery().c.id))
 
 
 def compute(root: Node, period: Period, by: str) -> dict:

@@ -208,7 +208,7 @@ def _existing_by_id_number(rows: list[Row]) -> dict[str, int]:
 
 
 def _memberships(user_ids: list[int]) -> set[tuple[int, int]]:
-    """(team, user) pairs already active, pending or invited: joining again would change nothing."""
+    """(team, user) pairs already active: joining again would change nothing."""
     pairs = set()
     for chunk in _in_chunks(user_ids):
         pairs.update(db.session.execute(sa.select(TeamMembership.team_id, TeamMembership.user_id).where(
