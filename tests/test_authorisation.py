@@ -23,7 +23,7 @@ from volunteer_hub.certificates import services as certificates
 from volunteer_hub.checkin import services as checkin
 from volunteer_hub.core.db import local_date, utcnow
 from volunteer_hub.credits import services as credits
-from volunteer_hub.events import records
+from volunteer_hub.events import covers, records
 from volunteer_hub.events import services as events
 from volunteer_hub.extensions import db
 from volunteer_hub.merchants import services as merchants
@@ -143,6 +143,7 @@ class Scene:
         self.upload = imports.upload(w.s1_manager, "姓名,手机号,所属站点\n新人,13512349999,东门社区实践站\n".encode(),
                                      "名册.csv")
         notifications.notify(db.select(db.literal(w.volunteer.id)), key="matrix", kind="theme", title="测试消息")
+        covers.set_cover(w.s1_manager, self.running_day, _jpeg())
         db.session.commit()
         self.users = {"platform_admin": w.admin, "volunteer": w.volunteer, "other_volunteer": w.s2_volunteer,
                       "leader": w.leader, "manager": w.s1_manager, "sibling_manager": w.s2_manager, "staff": self.staff,
@@ -326,6 +327,9 @@ TABLE = {
     "events_api.ActivityRecordOfDay PUT": (lambda s: f"/api/v1/events/{s.running_day.id}/record",
                                            lambda s: {"summary": "清理楼道", "people_served": 3}, DAY_RUNNERS),
     "events_api.add_photo POST": (lambda s: f"/api/v1/events/{s.running_day.id}/record/photos", None, DAY_RUNNERS),
+    "events.cover GET": (lambda s: f"/events/{s.running_day.id}/cover.jpg", None, SIGNED_IN),
+    "events_api.put_cover PUT": (lambda s: f"/api/v1/events/{s.running_day.id}/cover", None, DAY_RUNNERS),
+    "events_api.delete_cover DELETE": (lambda s: f"/api/v1/events/{s.running_day.id}/cover", None, DAY_RUNNERS),
     "checkin.rate GET": (lambda s: f"/events/{s.past_day.id}/rating", None, SIGNED_IN),
     "checkin.rate POST": (lambda s: f"/events/{s.past_day.id}/rating", lambda s: {"stars": "4"},
                           only("volunteer", "other_volunteer")),
@@ -499,6 +503,7 @@ TABLE = {
     "vouchers_api.VoucherAtCounter GET": (lambda s: f"/api/v1/redemptions/{s.voucher.code}", None, only("staff")),
     "vouchers_api.confirm POST": (lambda s: f"/api/v1/redemptions/{s.voucher.code}/confirm", None, only("staff")),
     "vouchers.offers GET": (lambda s: "/offers", None, SIGNED_IN),
+    "vouchers.mine GET": (lambda s: "/me/vouchers", None, SIGNED_IN),
     "vouchers.redeem POST": (lambda s: f"/offers/{s.offer.id}/redeem", None, only("volunteer", "leader")),
     "vouchers.voucher GET": (lambda s: f"/vouchers/{s.voucher.id}", None, only("volunteer")),
     "vouchers.cancel POST": (lambda s: f"/vouchers/{s.voucher.id}/cancel", None, only("volunteer")),

@@ -186,3 +186,24 @@ def test_monthly_settlement_page_and_csv(world, haircut, app):
     assert outsider.get(f"/merchants/{haircut.merchant_id}/settlement").status_code == 403
     admin = login(app.test_client(), world.centre_admin)
     assert admin.get(f"/merchants/{haircut.merchant_id}/settlement.csv").status_code == 200
+
+
+def test_my_vouchers_list_usable_ones_first_then_the_rest(world, haircut, app):
+    from tests.test_pages import login, text
+
+    now = utcnow()
+    used = services.create(world.volunteer, haircut, now=now - timedelta(days=3))
+    services.confirm(owner_of(haircut), used.code, IP, now=now - timedelta(days=3))
+    lapsed = services.create(world.volunteer, haircut, now=now - timedelta(hours=1))  # past its time, not yet swept
+    usable = services.create(world.volunteer, haircut, now=now)
+    db.session.commit()
+    listed = db.session.scalars(services.vouchers_of(world.volunteer, now)).all()
+    assert [v.id for v in listed] == [usable.id, lapsed.id, used.id]
+    assert [services.shown_status(v, now) for v in listed] == ["open", "expired", "confirmed"]
+    assert db.session.scalars(services.vouchers_of(world.s2_volunteer, now)).all() == []
+
+    page = text(login(app.test_client(), world.volunteer).get("/me/vouchers"))
+    assert page.index(usable.code) < page.index(lapsed.code) < page.index(used.code)
+    assert "可使用" in page and "已过期" in page and "已核销" in page and "核销于" in page
+    empty = text(login(app.test_client(), world.s2_volunteer).get("/me/vouchers"))
+    assert "还没有兑换券" in empty and "/offers" in empty

@@ -130,7 +130,7 @@ def init_app(app: Flask) -> None:
     def add_security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
-        if _personal(response):
+        if _personal(response) and not response.cache_control.private:  # a view may allow the user's own cache
             response.headers["Cache-Control"] = "no-store"
         if production:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

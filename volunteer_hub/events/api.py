@@ -6,12 +6,13 @@ from flask_login import current_user
 from volunteer_hub.core.api import Blueprint, auth_required, permitted_first
 from volunteer_hub.core.errors import NotFound
 from volunteer_hub.core.pagination import page_of
-from volunteer_hub.events import records, services
+from volunteer_hub.events import covers, records, services
 from volunteer_hub.events.schemas import (
     ActivityPhotoIn,
     ActivityRecordIn,
     ActivityRecordOut,
     CancelIn,
+    CoverIn,
     EventQuery,
     ServiceDayIn,
     ServiceDayOut,
@@ -141,6 +142,26 @@ def add_photo(files, day_id):
     data = files["photo"].read(records.MAX_PHOTO_BYTES + 1)
     return records.save_record(current_user, day, summary=record.summary, people_served=record.people_served,
                                photos=[data])
+
+
+@blp.route("/<int:day_id>/cover", methods=["PUT"])
+@auth_required
+@permitted_first(lambda user, day_id: services.require_run(user, services.get_service_day(day_id)))
+@blp.arguments(CoverIn, location="files")
+@blp.response(200, ServiceDayOut)
+def put_cover(files, day_id):
+    """Give the day a cover picture (封面), replacing any; checked by its bytes, resized, metadata dropped."""
+    day = services.get_service_day(day_id)
+    covers.set_cover(current_user, day, files["cover"].read(covers.MAX_COVER_BYTES + 1))
+    return day
+
+
+@blp.route("/<int:day_id>/cover", methods=["DELETE"])
+@auth_required
+@blp.response(204)
+def delete_cover(day_id):
+    """Take the cover away: the card shows the day's date tile again."""
+    covers.remove_cover(current_user, services.get_service_day(day_id))
 
 
 @blp.route("/templates")

@@ -2,7 +2,7 @@ from datetime import time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     FloatField,
@@ -46,6 +46,10 @@ class ServiceDayForm(FlaskForm):
         _l("Volunteers who did not sign up may check in"), default="",
         choices=[("", _l("Automatic: yes when the day starts within the hour")), ("yes", _l("Yes")),
                  ("no", _l("No"))])
+    cover = FileField(_l("Cover picture (optional)"), validators=[Optional()],
+                      render_kw={"accept": "image/png,image/jpeg"},
+                      description=_l("PNG or JPEG, shown on the day's card; a copied day keeps its cover."))
+    remove_cover = BooleanField(_l("Remove the cover picture"))
 
     def walk_ins(self) -> bool | None:
         return {"yes": True, "no": False}.get(self.allow_walk_ins.data)

@@ -195,3 +195,20 @@ class ActivityPhoto(CreatedAtMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("width > 0 AND width <= 1600 AND height > 0 AND height <= 1600", name="size_range"),
     )
+
+
+class ServiceDayCover(db.Model):
+    """封面: the picture a service day's card and page lead with, as stored (re-encoded JPEG, no EXIF)."""
+
+    __tablename__ = "service_day_covers"
+
+    service_day_id: Mapped[int] = mapped_column(sa.ForeignKey("service_days.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    width: Mapped[int]
+    height: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("width > 0 AND width <= 1200 AND height > 0 AND height <= 1200", name="size_range"),
+    )

@@ -5,7 +5,7 @@ from flask_smorest.fields import Upload
 from volunteer_hub.core.api import Text
 from volunteer_hub.core.timefields import Day, Instant
 from volunteer_hub.core.urls import external_url
-from volunteer_hub.events import services
+from volunteer_hub.events import covers, services
 
 
 class ServiceDayIn(ma.Schema):
@@ -52,6 +52,11 @@ def _located(day, value):
     return value if services.may_see_location(current_user, day) else None
 
 
+def _cover_url(day) -> str | None:
+    cover = covers.cover_of(day)
+    return external_url("events.cover", day_id=day.id, v=int(cover.updated_at.timestamp())) if cover else None
+
+
 class ServiceDayOut(ma.Schema):
     id = ma.fields.Integer()
     node_id = ma.fields.Integer()
@@ -76,6 +81,7 @@ class ServiceDayOut(ma.Schema):
     template_id = ma.fields.Integer(allow_none=True, metadata={"description": "the recurring service day it came from"})
     theme_id = ma.fields.Function(lambda day: day.theme_id if day.theme and day.theme.published_at else None,
                                   allow_none=True, metadata={"description": "that week's published theme"})
+    cover_url = ma.fields.Function(_cover_url, allow_none=True, metadata={"description": "封面 (JPEG), if it has one"})
 
 
 class TeamRef(ma.Schema):
@@ -160,6 +166,11 @@ class ActivityRecordIn(ma.Schema):
                                       validate=ma.validate.Range(min=0, max=1_000_000))
     remove_photo_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list,
                                       validate=ma.validate.Length(max=9))
+
+
+class CoverIn(ma.Schema):
+    cover = Upload(required=True, metadata={"description": "PNG or JPEG, at most 15 MB; stored resized to "
+                                                           "1200 px without its metadata"})
 
 
 class ActivityPhotoIn(ma.Schema):

@@ -11,7 +11,7 @@ from volunteer_hub.core.db import utcnow
 from volunteer_hub.core.forms import ActionForm, attempt, press
 from volunteer_hub.core.permissions import manages
 from volunteer_hub.core.urls import external_url
-from volunteer_hub.events import records, services
+from volunteer_hub.events import covers, records, services
 from volunteer_hub.events.forms import ActivityRecordForm, CancelForm, ServiceDayForm, TemplateForm
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.services import managed_subtrees
@@ -27,7 +27,8 @@ PHASE_LABELS = {"open": _l("signing up"), "full": _l("full"), "closed": _l("sign
 def index():
     page = db.paginate(services.listing_for(current_user), per_page=20, error_out=False)
     return render_template("events/index.html", page=page, can_create=bool(services.creatable(current_user)[0]),
-                           phases={day.id: services.phase(day) for day in page.items}, labels=PHASE_LABELS)
+                           phases={day.id: services.phase(day) for day in page.items}, labels=PHASE_LABELS,
+                           covers=covers.versions([day.id for day in page.items]))
 
 
 @bp.route("/<int:day_id>")
@@ -43,6 +44,7 @@ def show(day_id):
                            signups=services.signups(day) if runs else [],
                            position=services.waitlist_position(mine) if mine else None,
                            record=record, ended=utcnow() >= day.ends_at, signups_open=services.signups_open(day),
+                           cover=covers.versions([day.id]).get(day.id),
                            action_form=ActionForm(), cancel_form=CancelForm())
 
 
@@ -119,36 +121,53 @@ def signup_action(day_id, action):
     return redirect(url_for("events.show", day_id=day.id))
 
 
+def _uploaded_cover(form) -> bytes | None:
+    upload = form.cover.data
+    return upload.read(covers.MAX_COVER_BYTES + 1) if getattr(upload, "filename", "") else None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
     nodes, teams = services.creatable(current_user)
     if not nodes:
         abort(403)
-    copied = request.args.get("copy", type=int) if request.method == "GET" else None
-    if copied:  # 再办一次: the form filled from an earlier day of the user's, a week later
+    original = None
+    if copied := request.args.get("copy", type=int):  # 再办一次: filled from an earlier day, a week later
         original = services.get_service_day(copied)
         services.require_run(current_user, original)
+    if original and request.method == "GET":
         values = services.copy_values(original)
         form = ServiceDayForm(data={**values, "allow_walk_ins": "yes" if values["allow_walk_ins"] else "no"})
     else:
         form = ServiceDayForm()
+    del form.remove_cover
     form.node_id.choices = [(n.id, f"{n.name} ({n.code})") for n in nodes]
     form.team_ids.choices = [(t.id, t.name) for t in teams]
     if request.method == "GET" and request.args.get("title"):
         form.title.data = request.args["title"]
-    if form.validate_on_submit():
-        ok, day = attempt(lambda: services.create_service_day(
+
+    def publish():
+        day = services.create_service_day(
             current_user, node_id=form.node_id.data, title=form.title.data, team_ids=form.team_ids.data or [],
             description=form.description.data or "", starts_at=form.starts_at.data, ends_at=form.ends_at.data,
             signup_deadline=form.signup_deadline.data, capacity=form.capacity.data,
             credits_per_hour=form.credits_per_hour.data,
             address=form.address.data or "", lat=form.lat.data, lon=form.lon.data,
-            checkin_radius_m=form.checkin_radius_m.data, allow_walk_ins=form.walk_ins()), form)
+            checkin_radius_m=form.checkin_radius_m.data, allow_walk_ins=form.walk_ins())
+        if upload := _uploaded_cover(form):
+            covers.set_cover(current_user, day, upload)
+        elif original:
+            covers.copy_cover(current_user, original, day)
+        return day
+
+    if form.validate_on_submit():
+        ok, day = attempt(publish, form)
         if ok:
             flash(_("The service day is published."), "success")
             return redirect(url_for("events.show", day_id=day.id))
-    return render_template("events/new.html", form=form), 422 if form.errors or form.form_errors else 200
+    return render_template("events/new.html", form=form, copied=original), \
+        422 if form.errors or form.form_errors else 200
 
 
 @bp.route("/<int:day_id>/edit", methods=["GET", "POST"])
@@ -159,18 +178,43 @@ def edit(day_id):
     services.require_run(current_user, day)
     form = ServiceDayForm(obj=day, allow_walk_ins="yes" if day.allow_walk_ins else "no")
     del form.node_id, form.team_ids
-    if form.validate_on_submit():
-        ok, _day = attempt(lambda: services.update_service_day(
+    has_cover = covers.cover_of(day) is not None
+    if not has_cover:
+        del form.remove_cover
+
+    def change():
+        services.update_service_day(
             current_user, day, title=form.title.data, description=form.description.data or "",
             starts_at=form.starts_at.data, ends_at=form.ends_at.data,
             signup_deadline=form.signup_deadline.data, capacity=form.capacity.data,
             credits_per_hour=form.credits_per_hour.data, address=form.address.data or "", lat=form.lat.data,
             lon=form.lon.data, checkin_radius_m=form.checkin_radius_m.data or None,
-            allow_walk_ins=form.walk_ins()), form)
+            allow_walk_ins=form.walk_ins())
+        if upload := _uploaded_cover(form):
+            covers.set_cover(current_user, day, upload)
+        elif has_cover and form.remove_cover.data:
+            covers.remove_cover(current_user, day)
+
+    if form.validate_on_submit():
+        ok, _result = attempt(change, form)
         if ok:
             flash(_("The service day is changed; those signed up are told of a new time or place."), "success")
             return redirect(url_for("events.show", day_id=day.id))
     return render_template("events/edit.html", form=form, day=day), 422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/<int:day_id>/cover.jpg")
+@login_required
+def cover(day_id):
+    """The day's cover for whoever may see the day; its URL carries a version, so it is cached long."""
+    picture = covers.cover_of(services.visible_day(current_user, day_id))
+    if picture is None:
+        abort(404)
+    response = send_file(io.BytesIO(picture.content), mimetype="image/jpeg", max_age=7 * 86400,
+                         etag=f"{day_id}-{int(picture.updated_at.timestamp())}", conditional=True)
+    response.cache_control.private = True
+    response.cache_control.public = False
+    return response
 
 
 @bp.route("/recurring", methods=["GET", "POST"])

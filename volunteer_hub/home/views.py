@@ -16,6 +16,7 @@ from volunteer_hub.core.permissions import (
     staffed_merchant_ids,
 )
 from volunteer_hub.credits import services as credits
+from volunteer_hub.events.covers import versions as cover_versions
 from volunteer_hub.events.services import upcoming_signups
 from volunteer_hub.extensions import db
 from volunteer_hub.needs import services as needs
@@ -44,7 +45,10 @@ def index():
             "administered_centres": administered_centre_ids(current_user),
             "is_global_admin": is_global_admin(current_user), "now": now}
     if current_user.profile is not None:  # a volunteer: the next day, hours and stars, credits, vouchers
-        page.update(next_signup=next(iter(upcoming_signups(current_user, now)), None),
+        next_signup = next(iter(upcoming_signups(current_user, now)), None)
+        page.update(next_signup=next_signup,
+                    next_cover=cover_versions([next_signup.service_day_id]).get(next_signup.service_day_id)
+                    if next_signup else None,
                     hours=checkin.hours_summary(current_user, now), wallet=credits.wallet_summary(current_user),
                     vouchers=vouchers.open_vouchers(current_user, now))
     if roots:  # a manager: today's days, approvals waiting, requests to dispatch, weeks without a theme

@@ -202,6 +202,21 @@ def get_voucher_of(owner, voucher_id: int) -> Voucher:
     return voucher
 
 
+def vouchers_of(user, now: datetime | None = None):
+    """我的兑换券: the user's vouchers, those still usable first (soonest to expire), then the rest, newest
+    first. A query, for paging."""
+    usable = sa.and_(Voucher.status == V.OPEN, Voucher.expires_at > (now or utcnow()))
+    return (sa.select(Voucher).where(Voucher.user_id == user.id)
+            .order_by(sa.case((usable, 0), else_=1), sa.case((usable, Voucher.expires_at)), Voucher.id.desc()))
+
+
+def shown_status(voucher: Voucher, now: datetime | None = None) -> str:
+    """The status to show: an open voucher past its time is expired, even before the job marks it."""
+    if voucher.status == V.OPEN and voucher.expires_at <= (now or utcnow()):
+        return V.EXPIRED
+    return voucher.status
+
+
 def open_vouchers(user, now: datetime | None = None) -> list[Voucher]:
     """The user's vouchers still waiting at a counter (我的兑换券), soonest to expire first."""
     return db.session.scalars(sa.select(Voucher).where(

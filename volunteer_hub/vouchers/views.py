@@ -3,6 +3,7 @@ import base64
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_pgettext
 from flask_login import current_user, login_required
 
 from volunteer_hub.core import limits, qr
@@ -42,13 +43,27 @@ def redeem(offer_id):
     return redirect(url_for("vouchers.voucher", voucher_id=voucher.id))
 
 
+STATUS_LABELS = {"open": lazy_pgettext("voucher", "ready to use"), "confirmed": lazy_pgettext("voucher", "redeemed"),
+                 "cancelled": lazy_pgettext("voucher", "cancelled"), "expired": lazy_pgettext("voucher", "expired")}
+
+
+@bp.route("/me/vouchers")
+@login_required
+def mine():
+    """我的兑换券: usable vouchers first, with what is left of their time; then the used and lapsed."""
+    now = utcnow()
+    page = db.paginate(services.vouchers_of(current_user, now), per_page=20, error_out=False)
+    return render_template("vouchers/mine.html", page=page, now=now, status_labels=STATUS_LABELS,
+                           shown={v.id: services.shown_status(v, now) for v in page.items})
+
+
 @bp.route("/vouchers/<int:voucher_id>")
 @login_required
 def voucher(voucher_id):
     item = services.get_voucher_of(current_user, voucher_id)
     url = external_url("vouchers.counter", code=item.code)
     return render_template("vouchers/voucher.html", voucher=item, action_form=ActionForm(),
-                           qr_png=base64.b64encode(qr.png(url, box_size=8)).decode())
+                           status_labels=STATUS_LABELS, qr_png=base64.b64encode(qr.png(url, box_size=8)).decode())
 
 
 @bp.route("/vouchers/<int:voucher_id>/cancel", methods=["POST"])
