@@ -77,7 +77,7 @@ def test_a_volunteer_checks_in_from_the_scan_tab(place, live, playwright, tmp_pa
     assert url.startswith(base + "/c/")
     y4m(url, tmp_path / "screen.y4m")
     browser = camera_browser(playwright, tmp_path / "screen.y4m")
-    volunteer = Screen(browser, base, "scanner", PHONE)
+    volunteer = Screen(browser, base, "scanner", PHONE, app=app)
     try:
         volunteer.context.grant_permissions(["geolocation"])
         volunteer.context.set_geolocation({"latitude": 31.0, "longitude": 120.0})
@@ -106,7 +106,7 @@ def test_a_merchant_confirms_a_voucher_with_the_counter_camera(place, live, play
     from volunteer_hub.vouchers.models import Voucher
 
     base, app = live
-    volunteer = Screen(browser, base, "voucher", PHONE)
+    volunteer = Screen(browser, base, "voucher", PHONE, app=app)
     volunteer.login("13800000002", PASSWORD)
     volunteer.go("/offers")
     volunteer.page.click(f"form[action='/offers/{place['offer']}/redeem'] button")
@@ -115,7 +115,7 @@ def test_a_merchant_confirms_a_voucher_with_the_counter_camera(place, live, play
         url = external_url("vouchers.counter", code=code)
     y4m(url, tmp_path / "voucher.y4m")
     camera = camera_browser(playwright, tmp_path / "voucher.y4m")
-    merchant = Screen(camera, base, "counter", PHONE)
+    merchant = Screen(camera, base, "counter", PHONE, app=app)
     try:
         merchant.login("13900000003", PASSWORD)
         merchant.go("/merchant")

@@ -252,7 +252,8 @@ def test_api_path(app, world, clock, api):
     assert again.status_code == 409 and again.json["error"]["code"] == "illegal_move"
     accepted = leader.post(f"/api/v1/needs/{need_id}/accept", json={"hours": 3})
     assert accepted.status_code == 200 and accepted.json["service_day_id"]
-    assert resident.post(f"/api/v1/needs/{need_id}/review", json={"rating": 5}).status_code == 409
+    early = resident.post(f"/api/v1/needs/{need_id}/review", json={"rating": 5}, headers={"Accept-Language": "zh-CN"})
+    assert early.status_code == 409 and "现在不能评价" in early.json["error"]["message"]  # a verb, not 已评价
     with time_machine.travel(NOW + timedelta(days=2, hours=4), tick=False):
         assert leader.post(f"/api/v1/needs/{need_id}/complete").status_code == 200
         reviewed = resident.post(f"/api/v1/needs/{need_id}/review", json={"rating": 2, "comment": "迟到"})

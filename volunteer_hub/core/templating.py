@@ -1,6 +1,6 @@
 """Jinja filters and globals shared by every page."""
 from flask import Flask, current_app
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,6 +13,11 @@ def hours_text(value) -> str:
     """Hours as people write them: at most two decimals, no trailing zeros (3, 2.5, 0.07; never 3.0 or -0)."""
     text = f"{round(float(value or 0), 2):.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def listed(items) -> str:
+    """Items in a line, with the reader's separator (、 in Chinese, a comma in English)."""
+    return pgettext("list separator", ", ").join(str(item) for item in items)
 
 
 def countdown(when, now) -> str:
@@ -37,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_name"] = mask_name
     app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.globals["countdown"] = countdown
+    app.jinja_env.filters["listed"] = listed
 
     @app.context_processor
     def globals_for_pages():

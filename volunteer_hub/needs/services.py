@@ -43,6 +43,12 @@ STATE_LABELS = {N.SUBMITTED: _l("waiting for dispatch"), N.DISPATCHED: _l("dispa
 ACTION_LABELS = {"submit": _l("asked for help"), "dispatch": _l("dispatched"), "forward": _l("forwarded"),
                  "accept": _l("accepted"), "decline": _l("declined"), "complete": _l("completed"),
                  "review": _l("rated"), "cancel": _l("cancelled")}
+# The same moves as verbs, for "you cannot … it now" (a history label such as 已评价 would not read).
+ACTION_VERBS = {"submit": lazy_pgettext("request move", "submit"), "dispatch": lazy_pgettext("request move", "dispatch"),
+                "forward": lazy_pgettext("request move", "forward"), "accept": lazy_pgettext("request move", "accept"),
+                "decline": lazy_pgettext("request move", "decline"),
+                "complete": lazy_pgettext("request move", "complete"), "review": lazy_pgettext("request move", "rate"),
+                "cancel": lazy_pgettext("request move", "cancel")}
 
 
 def photo_dir() -> Path:
@@ -92,8 +98,8 @@ def reveal_contact(user, need: Need) -> str:
 
 def _require_state(need: Need, from_states, action: str) -> None:
     if need.state not in from_states:
-        raise Conflict(_("The request is %(state)s: it cannot be %(action)s now.",
-                         state=STATE_LABELS[need.state], action=ACTION_LABELS[action]), code="illegal_move")
+        raise Conflict(_("The request is %(state)s: you cannot %(verb)s it now.",
+                         state=STATE_LABELS[need.state], verb=ACTION_VERBS[action]), code="illegal_move")
 
 
 def _move(need: Need, actor, action: str, from_states, to_state: str, now: datetime, data: dict | None = None,

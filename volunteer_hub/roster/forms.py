@@ -43,5 +43,6 @@ class MoveForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Spreadsheet (.xlsx or .csv)"), validators=[FileRequired(_l("Choose the file to import."))],
-                     description=_l("The first row names the columns, as in the template: 姓名, 手机号, 所属站点 are "
-                                    "required; 身份证号, 志愿服务队 and 特长 may be left empty."))
+                     description=_l("The first row names the columns, as in the template (its Chinese headers) or in "
+                                    "English: name, phone and station are required; id_number, teams and skills "
+                                    "may be left empty."))

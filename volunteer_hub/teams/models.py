@@ -3,6 +3,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from volunteer_hub.core.db import CreatedAtMixin, utcnow
@@ -11,14 +12,14 @@ from volunteer_hub.extensions import db
 
 # The eight standard categories; "other" teams carry their own name (the "N").
 STANDARD_CATEGORIES = {
-    "theory": "理论政策宣讲",
-    "culture": "文化文艺服务",
-    "education": "助学支教",
-    "health": "医疗健身",
-    "science": "科学普及",
-    "legal": "法律服务",
-    "environment": "卫生环保",
-    "poverty": "扶贫帮困",
+    "theory": lazy_pgettext("team category", "Theory and policy outreach"),  # 理论政策宣讲
+    "culture": lazy_pgettext("team category", "Culture and the arts"),  # 文化文艺服务
+    "education": lazy_pgettext("team category", "Tutoring and education"),  # 助学支教
+    "health": lazy_pgettext("team category", "Health and fitness"),  # 医疗健身
+    "science": lazy_pgettext("team category", "Science popularisation"),  # 科学普及
+    "legal": lazy_pgettext("team category", "Legal services"),  # 法律服务
+    "environment": lazy_pgettext("team category", "Sanitation and environment"),  # 卫生环保
+    "poverty": lazy_pgettext("team category", "Help for people in need"),  # 扶贫帮困
 }
 OTHER = "other"
 
@@ -49,7 +50,7 @@ class Team(CreatedAtMixin, db.Model):
 
     @property
     def category_label(self) -> str:
-        return self.custom_category if self.category == OTHER else STANDARD_CATEGORIES[self.category]
+        return self.custom_category if self.category == OTHER else str(STANDARD_CATEGORIES[self.category])
 
 
 class MembershipStatus(enum.StrEnum):
