@@ -38,6 +38,10 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp node_modules/weui/dist/style/weui.min.css node_modules/chart.js/dist/chart.umd.min.js \
 		node_modules/zxing-wasm/dist/iife/reader/index.js $(VENDOR)/
 	mv $(VENDOR)/index.js $(VENDOR)/zxing-reader.js
+	mkdir -p $(VENDOR)/workbox
+	cp node_modules/workbox-sw/build/workbox-sw.js $(VENDOR)/workbox/
+	for part in core routing strategies precaching; do \
+		cp node_modules/workbox-$$part/build/workbox-$$part.prod.js $(VENDOR)/workbox/; done
 	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(VENDOR)/
 	touch $@
 

@@ -11,6 +11,7 @@ import io
 import os
 import re
 import time
+from datetime import time as time_of_day
 from datetime import timedelta
 
 import pytest
@@ -94,8 +95,8 @@ class Scene:
         checkin.manual_entry(w.s1_manager, self.past_day, phone=w.volunteer.phone, checked_in_at=past,
                              checked_out_at=past + timedelta(hours=2), reason="补录")
         self.template = events.create_template(
-            w.s1_manager, node_id=w.s1.id, title="每周六服务", weekday=5, start_time=start.time(),
-            end_time=(start + timedelta(hours=2)).time(), capacity=20)
+            w.s1_manager, node_id=w.s1.id, title="每周六服务", weekday=5, start_time=time_of_day(8, 30),
+            end_time=time_of_day(10, 30), capacity=20)  # fixed hours: now + 2 h would cross midnight late in the day
         self.staff = people.create_user(name="店长甲", phone="13611110001", password=World.PASSWORD)
         self.shop = merchants.register_merchant(self.staff, centre=w.centre, owner=self.staff, name="东门理发店",
                                                 address="东门路 1 号", contact_phone="13611110001",
@@ -310,6 +311,10 @@ TABLE = {
     "checkin.scanner GET": (lambda s: "/scan", None, SIGNED_IN),
     "checkin.open_code GET": (lambda s: f"/scan/open?code={s.checkin_token}", None, SIGNED_IN),
     "home.mine GET": (lambda s: "/my", None, SIGNED_IN),
+    "home.manifest GET": (lambda s: "/manifest.webmanifest", None, EVERYONE),
+    "home.service_worker GET": (lambda s: "/sw.js", None, EVERYONE),
+    "home.offline GET": (lambda s: "/offline", None, EVERYONE),
+    "checkin.upload_scan POST": (lambda s: "/scan/upload", None, SIGNED_IN),
     "events.edit GET": (lambda s: f"/events/{s.day.id}/edit", None, DAY_RUNNERS),
     "events.edit POST": (lambda s: f"/events/{s.day.id}/edit", lambda s: {
         "title": "周六环境美化日", "starts_at": _local(s.day.starts_at), "ends_at": _local(s.day.ends_at),

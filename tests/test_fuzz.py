@@ -145,7 +145,10 @@ def together(s: Scene) -> dict[str, dict]:
             "/api/v1/announcements": {"audience": "team", "target_id": s.w.team.id},
             "/api/v1/announcements/preview": {"audience": "team", "target_id": s.w.team.id},
             "/api/v1/events/{day_id}/record": {"day_id": s.running_day.id},
-            "/api/v1/events/{day_id}/rating": {"day_id": s.past_day.id}}
+            "/api/v1/events/{day_id}/rating": {"day_id": s.past_day.id},
+            # A scan of now (the token rotates: refreshed before each operation) with a nonce of its own.
+            "/api/v1/checkins": {"lat": 31.0, "lon": 120.0, "scanned_at": None, "nonce": None},
+            "/api/v1/events/{day_id}/cover": {"day_id": s.running_day.id}}
 
 
 def _mixed(values, known: dict) -> st.SearchStrategy:

@@ -12,13 +12,6 @@ HERE = {"lat": 31.0005, "lon": 120.0}  # ~55 m from the service day
 FAR = {"lat": 31.01, "lon": 120.0}  # ~1.1 km
 
 
-@pytest.fixture
-def signed_up(saturday, world):
-    events.sign_up(world.volunteer, saturday)
-    db.session.commit()
-    return world.volunteer
-
-
 def at(day, minutes):
     return day.starts_at + timedelta(minutes=minutes)
 

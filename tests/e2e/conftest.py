@@ -82,7 +82,8 @@ def live(request, pg_cluster, clock, site_language):
 
 
 # What users typed, from the database: names, titles, addresses… are shown as written, in any language.
-USER_TEXT = {"nodes": ("name", "address", "code"), "users": ("name",), "teams": ("name", "description", "custom_category"),
+USER_TEXT = {"nodes": ("name", "address", "code"), "users": ("name",),
+             "teams": ("name", "description", "custom_category"),
              "service_days": ("title", "description", "address"), "service_day_templates": ("title", "address"),
              "merchants": ("name", "address", "licence_no"), "offers": ("title", "description"),
              "themes": ("title", "description", "guidance", "places"), "theme_notes": ("note",),

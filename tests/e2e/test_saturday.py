@@ -141,7 +141,7 @@ def test_2_volunteer_signs_up_and_checks_in_and_out_by_scanning(town, screens, s
     assert db_scalar(live, status) == "open"
     manager = screens("manager", DESKTOP)
     manager.go("/")  # today's day with its live count
-    today = manager.page.inner_text("section.card:has(a[href='/events/%d/attendance'])" % state["day"])
+    today = manager.page.inner_text(f"section.card:has(a[href='/events/{state['day']}/attendance'])")
     assert manager.say("1 人在岗", "1 on site") in today, today
     manager.shot("2b-manager-home")
     leader = screens("leader", PHONE)  # the day has begun: its sign-up deadline is past

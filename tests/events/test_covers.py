@@ -64,7 +64,8 @@ def test_pages_show_the_cover_or_a_date_tile_and_a_copy_keeps_it(app, world, sat
               "capacity": "2", "allow_walk_ins": "", "checkin_radius_m": "0"}
     refused = manager.post(f"/events/{saturday.id}/edit", data={**values, "cover": (io.BytesIO(b"<svg/>"), "c.svg")})
     assert refused.status_code == 422 and "封面" in refused.text
-    saved = manager.post(f"/events/{saturday.id}/edit", data={**values, "cover": (io.BytesIO(photo(600, 400)), "c.jpg")})
+    upload = (io.BytesIO(photo(600, 400)), "c.jpg")
+    saved = manager.post(f"/events/{saturday.id}/edit", data={**values, "cover": upload})
     assert saved.status_code == 302, saved.text
     version = covers.versions([saturday.id])[saturday.id]
     url = f"/events/{saturday.id}/cover.jpg?v={version}"

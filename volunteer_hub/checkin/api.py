@@ -60,7 +60,8 @@ def image(day_id, kind, fmt):
 @blp.response(200, CheckinOut)
 def checkin(data):
     """扫码签到/签退 with the token from the QR code (and the phone's location where the event checks it)."""
-    state, row = services.scan(current_user, data["token"], data["lat"], data["lon"])
+    state, row = services.scan(current_user, data["token"], data["lat"], data["lon"], nonce=data["nonce"],
+                               scanned_at=data["scanned_at"])
     return {"state": state, "attendance": row}
 
 

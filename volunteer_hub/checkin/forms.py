@@ -1,8 +1,11 @@
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FloatField, HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from volunteer_hub.checkin.schemas import NONCE
 from volunteer_hub.core.timefields import LocalDateTimeField
 
 
@@ -11,6 +14,9 @@ class ScanForm(FlaskForm):
 
     lat = FloatField(validators=[Optional()], widget=HiddenField.widget)
     lon = FloatField(validators=[Optional()], widget=HiddenField.widget)
+    # The page's name for this scan: the same form posted twice (a double tap, a resent form) counts once.
+    nonce = HiddenField(default=lambda: secrets.token_urlsafe(16),
+                        validators=[Optional(), Regexp(NONCE)])
 
 
 class ManualForm(FlaskForm):

@@ -42,6 +42,8 @@ class Attendance(CreatedAtMixin, db.Model):
     # Scanned from the printed poster: presence rests on coordinates the phone reported (自报位置),
     # not on the rotating screen code, so the attendance page asks for a look before approval.
     location_self_reported: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # 离线补传: a scan of this record was made without signal and uploaded later, at its claimed time.
+    uploaded_later: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     approved_at: Mapped[datetime | None] = mapped_column(index=True)
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # 补录 by this manager
@@ -91,6 +93,24 @@ class Attendance(CreatedAtMixin, db.Model):
 
 
 register_constraint("uq_attendances_service_day_id_user_id", "service_day_id")
+
+
+class ScanNonce(db.Model):
+    """A scan's client nonce: the same scan sent again (a lost answer, an offline queue uploaded from two
+    tabs) gets the first answer back and changes nothing."""
+
+    __tablename__ = "scan_nonces"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    nonce: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    attendance_id: Mapped[int | None] = mapped_column(sa.ForeignKey("attendances.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(sa.String(16))
+    scanned_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('pending', 'checked_in', 'checked_out', 'unchanged')", name="state"),
+    )
 
 
 class DayRating(CreatedAtMixin, db.Model):

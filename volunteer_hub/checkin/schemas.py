@@ -12,10 +12,19 @@ class CheckinCodeOut(ma.Schema):
     expires_at = ma.fields.DateTime()
 
 
+NONCE = r"^[A-Za-z0-9_-]{8,64}$"
+
+
 class CheckinIn(ma.Schema):
     token = Text(200, required=True)
     lat = ma.fields.Float(load_default=None, allow_none=True)
     lon = ma.fields.Float(load_default=None, allow_none=True)
+    nonce = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(NONCE), metadata={
+        "description": "the client's name for this scan (8-64 letters, digits, - or _): sent again, it gets the "
+                       "first answer back and changes nothing"})
+    scanned_at = Instant(load_default=None, allow_none=True, metadata={
+        "description": "离线补传: when a scan made offline happened; accepted if the code was valid then, within "
+                       "the day's window, not ahead of the server's clock and uploaded within the centre's delay"})
 
 
 class AttendanceOut(ma.Schema):

@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, Signer
 
-from volunteer_hub.checkin.models import Attendance
+from volunteer_hub.checkin.models import Attendance, ScanNonce
 from volunteer_hub.checkin.models import AttendanceStatus as A
 from volunteer_hub.core import audit, crypto
 from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_tz, utcnow, week_start
@@ -26,6 +27,7 @@ from volunteer_hub.people.models import User
 from volunteer_hub.people.services import require_by_phone
 
 ROTATION_SECONDS = 30  # a rotating code is accepted for its own step and the one before: at most 60 s
+CLOCK_SKEW = timedelta(minutes=2)  # how far ahead of ours a phone's clock may be
 EARLY_MINUTES = 30  # check-in opens this long before the start
 
 
@@ -166,50 +168,100 @@ def _may_attend(day: ServiceDay, user) -> bool:
 
 
 def scan(user, token: str, lat: float | None = None, lon: float | None = None,
-         now: datetime | None = None, accept_stale: bool = False) -> tuple[str, Attendance]:
-    """扫码: the first scan checks in, a scan after the minimum interval checks out, others change nothing."""
+         now: datetime | None = None, accept_stale: bool = False, nonce: str | None = None,
+         scanned_at: datetime | None = None) -> tuple[str, Attendance]:
+    """扫码: the first scan checks in, a scan after the minimum interval checks out, others change nothing.
+
+    ``nonce``: the client's name for this scan; sent again, it gets the first answer back and changes
+    nothing (pretix's scan nonces). ``scanned_at``: a scan made offline and uploaded now (离线补传): it
+    counts at that time if the code was valid then, the time lies in the day's window and not ahead,
+    and the upload comes within the centre's delay.
+    """
     now = now or utcnow()
-    day, poster = parse_token(token, now, accept_stale)
+    if nonce is None:
+        return _scan(user, token, lat, lon, now, accept_stale, scanned_at)
+    seen = _claim(user, nonce, scanned_at or now, now)
+    if seen is not None:
+        return seen.state, db.session.get(Attendance, seen.attendance_id)
+    state, row = _scan(user, token, lat, lon, now, accept_stale, scanned_at)
+    db.session.execute(sa.update(ScanNonce).where(ScanNonce.user_id == user.id, ScanNonce.nonce == nonce)
+                       .values(state=state, attendance_id=row.id))
+    return state, row
+
+
+def _claim(user, nonce: str, scanned_at: datetime, now: datetime) -> ScanNonce | None:
+    """Take the nonce for this request, or return the scan that took it first. A concurrent request with
+    the same nonce waits on the key until the first commits (or rolls back, and then takes it itself)."""
+    values = {"user_id": user.id, "nonce": nonce, "state": "pending", "scanned_at": scanned_at, "received_at": now}
+    if db.session.scalar(insert_ignoring_conflicts(ScanNonce, values).returning(ScanNonce.nonce)) is not None:
+        return None
+    return db.session.scalar(sa.select(ScanNonce).where(ScanNonce.user_id == user.id, ScanNonce.nonce == nonce)
+                             .execution_options(populate_existing=True))
+
+
+def _offline_time(scanned_at: datetime, now: datetime) -> datetime:
+    """The time a scan made offline counts at; a time ahead of ours is a wrong clock, not a scan."""
+    if scanned_at > now + CLOCK_SKEW:
+        message = _("The scan's time is in the future; check the phone's clock and scan again.")
+        raise ValidationFailed(message, {"scanned_at": [message]}, code="scanned_in_future")
+    return min(scanned_at, now)
+
+
+def _check_upload_delay(day: ServiceDay, scanned_at: datetime, now: datetime) -> None:
+    hours = settings_of(day.node).offline_upload_hours
+    if now - scanned_at > timedelta(hours=hours):
+        raise Forbidden(_("This scan was made offline at %(time)s and uploaded too late: scans without signal "
+                          "must be uploaded within %(hours)s hours. Ask the organiser to enter your hours by hand.",
+                          time=format_datetime(scanned_at, "yyyy-MM-dd HH:mm"), hours=hours), code="upload_too_late")
+
+
+def _scan(user, token, lat, lon, now, accept_stale, scanned_at) -> tuple[str, Attendance]:
+    offline = scanned_at is not None
+    at = _offline_time(scanned_at, now) if offline else now
+    day, poster = parse_token(token, at, accept_stale)
     if user.profile is None:
         raise Forbidden(_("Only registered volunteers can check in."))
     if day.is_cancelled:
         raise Conflict(_("This service day is cancelled."))
+    if offline:
+        _check_upload_delay(day, at, now)
     if poster and not day.has_geofence:  # the geofence was removed after printing
         raise Forbidden(_("This check-in code is not valid."), code="invalid_code")
-    if now < day.starts_at - timedelta(minutes=EARLY_MINUTES) or now > day.ends_at + grace():
+    if at < day.starts_at - timedelta(minutes=EARLY_MINUTES) or at > day.ends_at + grace():
         raise Forbidden(_("Check-in for this service day is closed."), code="outside_window")
     row = attendance_of(day, user)
     if row is None:
         distance = _check_place(day, lat, lon)
         walk_in = _may_attend(day, user)
-        if now > day.ends_at:
+        if at > day.ends_at:
             raise Forbidden(_("The service day has ended; it is too late to check in."), code="outside_window")
         previous = _open_elsewhere(day, user)
         if previous is not None:  # one place at a time: checking in here checks out there
-            _check_out(previous, now)
-        return _check_in(day, user, now, distance, walk_in, poster)
-    if row.status == A.OPEN and now - row.checked_in_at >= timedelta(minutes=day.min_interval_minutes):
+            _check_out(previous, max(at, previous.checked_in_at))
+        return _check_in(day, user, at, distance, walk_in, poster, offline)
+    if row.status == A.OPEN and at - row.checked_in_at >= timedelta(minutes=day.min_interval_minutes):
         _check_place(day, lat, lon)
-        return _check_out(row, now, poster)
+        return _check_out(row, at, poster, offline)
     return "unchanged", row
 
 
-def _check_in(day, user, now, distance, walk_in, poster: bool = False) -> tuple[str, Attendance]:
+def _check_in(day, user, now, distance, walk_in, poster=False, offline=False) -> tuple[str, Attendance]:
     # INSERT … ON CONFLICT DO NOTHING: of concurrent first scans one inserts, the others read its row.
     values = {"service_day_id": day.id, "user_id": user.id, "status": A.OPEN, "checked_in_at": now,
               "distance_m": distance, "walk_in": walk_in, "credited_minutes": 0, "manual": False, "created_at": now,
-              "location_self_reported": poster}
+              "location_self_reported": poster, "uploaded_later": offline}
     inserted = db.session.scalar(insert_ignoring_conflicts(Attendance, values).returning(Attendance))
     return ("checked_in", inserted) if inserted is not None else ("unchanged", attendance_of(day, user))
 
 
-def _check_out(row: Attendance, now: datetime, poster: bool = False) -> tuple[str, Attendance]:
+def _check_out(row: Attendance, now: datetime, poster=False, offline=False) -> tuple[str, Attendance]:
     minutes = credited_minutes(row.service_day, row.checked_in_at, now)
     # Conditional: of two concurrent check-out scans only one changes the row.
     done = db.session.execute(
         sa.update(Attendance).where(Attendance.id == row.id, Attendance.status == A.OPEN)
         .values(status=A.CLOSED, checked_out_at=now, credited_minutes=minutes,
-                location_self_reported=Attendance.location_self_reported | sa.literal(poster))
+                location_self_reported=Attendance.location_self_reported | sa.literal(poster),
+                uploaded_later=Attendance.uploaded_later | sa.literal(offline))
         .execution_options(synchronize_session=False)).rowcount
     db.session.refresh(row)
     return ("checked_out" if done else "unchanged"), row
@@ -306,6 +358,8 @@ def anomalies(row: Attendance) -> list[str]:
         flags.append("walk_in")
     if row.location_self_reported:
         flags.append("self_located")
+    if row.uploaded_later:
+        flags.append("uploaded_later")
     return flags
 
 

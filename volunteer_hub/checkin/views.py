@@ -3,17 +3,21 @@ the printable service record and its public verification page."""
 import base64
 from datetime import timedelta
 
+import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from volunteer_hub.checkin import ratings, services
 from volunteer_hub.checkin.codes import checkin_url, image_response
 from volunteer_hub.checkin.forms import CodeForm, ManualForm, RatingForm, ScanForm
+from volunteer_hub.checkin.schemas import CheckinIn
 from volunteer_hub.core import limits, qr
 from volunteer_hub.core.charts import bar_chart
 from volunteer_hub.core.db import utcnow
-from volunteer_hub.core.errors import DomainError
+from volunteer_hub.core.errors import DomainError, ValidationFailed
 from volunteer_hub.core.forms import ActionForm, attempt, press
 from volunteer_hub.credits import services as credits
 from volunteer_hub.events.services import get_service_day, require_run, upcoming_signups
@@ -22,6 +26,9 @@ from volunteer_hub.extensions import db
 bp = Blueprint("checkin", __name__)
 
 PENDING_MINUTES = 5  # time to log in after opening a valid code
+UPLOADED = {"checked_in": _l("Uploaded: checked in at the time of the scan."),
+            "checked_out": _l("Uploaded: checked out at the time of the scan."),
+            "unchanged": _l("Uploaded: this scan changed nothing (already recorded).")}
 
 
 @bp.route("/c/<token>", methods=["GET", "POST"])
@@ -49,7 +56,7 @@ def scan_page(token):
         return render_template("checkin/scan.html", day=day, form=form, token=token)
     try:
         state, row = services.scan(current_user, token, form.lat.data, form.lon.data, now=now,
-                                   accept_stale=stale_ok)
+                                   accept_stale=stale_ok, nonce=form.nonce.data or None)
     except DomainError as exc:
         db.session.rollback()
         return render_template("checkin/result.html", error=exc, day=day), exc.status
@@ -63,6 +70,26 @@ def scan_page(token):
 def scanner():
     """扫一扫: the camera reads a check-in code (or a voucher's, at a counter) and opens it."""
     return render_template("checkin/scanner.html", form=CodeForm())
+
+
+@bp.route("/scan/upload", methods=["POST"])
+@login_required
+@limits.checkin
+def upload_scan():
+    """离线补传: the page sends a scan it kept while the phone had no signal (static/offline.js), with the
+    scan's nonce and time; JSON in and out, so the page can say what became of each."""
+    try:
+        data = CheckinIn().load(request.get_json(silent=True) or {})
+    except ma.ValidationError as exc:
+        raise ValidationFailed(_("The scan could not be read."), exc.messages) from None
+    if not data["nonce"] or not data["scanned_at"]:
+        raise ValidationFailed(_("The scan could not be read."),
+                               {"nonce": [_("A queued scan has a nonce and a time.")]})
+    state, row = services.scan(current_user, data["token"], data["lat"], data["lon"], nonce=data["nonce"],
+                               scanned_at=data["scanned_at"])
+    return {"state": state, "day": row.service_day.title, "message": str(UPLOADED[state]),
+            "checked_in_at": format_datetime(row.checked_in_at, "HH:mm"),
+            "checked_out_at": format_datetime(row.checked_out_at, "HH:mm") if row.checked_out_at else None}
 
 
 @bp.route("/scan/open")

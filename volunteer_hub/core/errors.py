@@ -88,7 +88,8 @@ def _field_for_integrity_error(exc: IntegrityError) -> str | None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and a page's own JSON requests (the offline queue's uploads), get JSON errors."""
+    return request.path.startswith("/api/") or request.is_json
 
 
 def _json_error(status: int, code: str, message: str, fields: dict | None = None, headers=None):

@@ -1,7 +1,13 @@
 """Pages that bring features together, asking each and deciding nothing: the home page (a welcome
 for visitors; for people signed in, their teams, this week's theme and their work) and a node's
 page for its managers (children, managers, teams)."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -45,8 +51,9 @@ def index():
             "administered_centres": administered_centre_ids(current_user),
             "is_global_admin": is_global_admin(current_user), "now": now}
     if current_user.profile is not None:  # a volunteer: the next day, hours and stars, credits, vouchers
-        next_signup = next(iter(upcoming_signups(current_user, now)), None)
-        page.update(next_signup=next_signup,
+        upcoming = list(upcoming_signups(current_user, now))[:6]
+        next_signup = upcoming[0] if upcoming else None
+        page.update(next_signup=next_signup, later_signups=upcoming[1:],
                     next_cover=cover_versions([next_signup.service_day_id]).get(next_signup.service_day_id)
                     if next_signup else None,
                     hours=checkin.hours_summary(current_user, now), wallet=credits.wallet_summary(current_user),
@@ -70,6 +77,66 @@ def mine():
     roots = managed_roots(current_user)
     return render_template("home/mine.html", roots=roots, centres=administered_centre_ids(current_user),
                            is_global_admin=is_global_admin(current_user))
+
+
+# --- the installable web app (PWA) ---------------------------------------------------------------
+
+# What the service worker keeps for a phone without signal: the app shell, the scanner and the offline page…
+SHELL = ("style.css", "site.js", "offline.js", "scanner.js", "checkin.js", "vendor/weui.min.css",
+         "vendor/zxing-reader.js", "vendor/zxing_reader.wasm", "icons/icon-192.png")
+# …and the pages a volunteer reads in the field, as last opened: home, 扫一扫, service days, 我的, vouchers, inbox.
+OFFLINE_PAGES = r"^/(scan|events(/\d+)?|my|me/vouchers|notifications)?$"
+
+
+@lru_cache(maxsize=64)
+def _revision(path: Path, mtime: float) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _shell() -> list[dict]:
+    static = Path(current_app.static_folder)
+    entries = [{"url": url_for("static", filename=name),
+                "revision": _revision(static / name, (static / name).stat().st_mtime)} for name in SHELL]
+    # The offline page changes with its templates and the catalogues.
+    digest = hashlib.sha256()
+    for name in ("home/offline.html", "base.html"):
+        digest.update(current_app.jinja_env.loader.get_source(current_app.jinja_env, name)[0].encode())
+    for catalogue in sorted(Path(current_app.root_path, "translations").glob("*/LC_MESSAGES/messages.mo")):
+        digest.update(_revision(catalogue, catalogue.stat().st_mtime).encode())
+    return [*entries, {"url": url_for("home.offline"), "revision": digest.hexdigest()[:16]}]
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    """The web app manifest: Chrome on Android offers to install the site as an app (安装)."""
+    icon = lambda name, size, purpose: {"src": url_for("static", filename=f"icons/{name}"),  # noqa: E731
+                                        "sizes": f"{size}x{size}", "type": "image/png", "purpose": purpose}
+    body = {"name": _("Civilisation Practice Volunteers"), "short_name": pgettext("short app name", "Volunteers"),
+            "description": _("Service days, QR check-in, hours and civility credits of your practice centre."),
+            "lang": str(get_locale()).replace("_", "-"), "start_url": "/", "scope": "/", "display": "standalone",
+            "background_color": "#f6f7f9", "theme_color": "#b3261e",
+            "icons": [icon("icon-192.png", 192, "any"), icon("icon-512.png", 512, "any"),
+                      icon("maskable-512.png", 512, "maskable")],
+            "shortcuts": [{"name": _("Scan to check in"), "url": url_for("checkin.scanner")}]}
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker, at the root so that it may control every page; never cached by the browser, so
+    a new release reaches phones on their next visit."""
+    response = make_response(render_template("home/sw.js", shell=_shell(), pages=OFFLINE_PAGES))
+    response.mimetype = "text/javascript"
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.route("/offline")
+def offline():
+    """What a page the phone has not kept shows without signal (precached by the service worker)."""
+    return render_template("home/offline.html")
 
 
 # 点单 → 派单 → 接单 → 评单, and which states have reached each step.

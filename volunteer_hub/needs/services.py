@@ -44,10 +44,13 @@ ACTION_LABELS = {"submit": _l("asked for help"), "dispatch": _l("dispatched"), "
                  "accept": _l("accepted"), "decline": _l("declined"), "complete": _l("completed"),
                  "review": _l("rated"), "cancel": _l("cancelled")}
 # The same moves as verbs, for "you cannot … it now" (a history label such as 已评价 would not read).
-ACTION_VERBS = {"submit": lazy_pgettext("request move", "submit"), "dispatch": lazy_pgettext("request move", "dispatch"),
-                "forward": lazy_pgettext("request move", "forward"), "accept": lazy_pgettext("request move", "accept"),
+ACTION_VERBS = {"submit": lazy_pgettext("request move", "submit"),
+                "dispatch": lazy_pgettext("request move", "dispatch"),
+                "forward": lazy_pgettext("request move", "forward"),
+                "accept": lazy_pgettext("request move", "accept"),
                 "decline": lazy_pgettext("request move", "decline"),
-                "complete": lazy_pgettext("request move", "complete"), "review": lazy_pgettext("request move", "rate"),
+                "complete": lazy_pgettext("request move", "complete"),
+                "review": lazy_pgettext("request move", "rate"),
                 "cancel": lazy_pgettext("request move", "cancel")}
 
 

@@ -41,6 +41,9 @@ class CentreSettingsForm(FlaskForm):
                                       validators=[InputRequired()])
     review_grant_credits = IntegerField(_l("Grants to one volunteer above this many credits a day need a second "
                                            "approver"), validators=[InputRequired()])
+    offline_upload_hours = IntegerField(
+        _l("Scans made without signal may be uploaded within (hours)"), validators=[InputRequired()],
+        description=_l("Such attendance is marked as uploaded later and shown for review; 0 refuses them."))
     star_1 = IntegerField(_l("★ from (hours)"), validators=[InputRequired()])
     star_2 = IntegerField(_l("★★ from (hours)"), validators=[InputRequired()])
     star_3 = IntegerField(_l("★★★ from (hours)"), validators=[InputRequired()])

@@ -95,6 +95,8 @@ class CentreSettings(db.Model):
     star_3: Mapped[int]
     star_4: Mapped[int]
     star_5: Mapped[int]
+    # 离线补传: a scan made without signal is accepted when uploaded within this many hours.
+    offline_upload_hours: Mapped[int] = mapped_column(default=12, server_default="12")
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[datetime | None]
 
@@ -106,6 +108,7 @@ class CentreSettings(db.Model):
         sa.CheckConstraint("max_day_hours >= 1 AND max_day_hours <= 24", name="max_day_hours"),
         sa.CheckConstraint("review_entry_hours >= 1 AND review_entry_hours <= 24", name="review_entry_hours"),
         sa.CheckConstraint("review_grant_credits >= 1", name="review_grant_credits"),
+        sa.CheckConstraint("offline_upload_hours >= 0 AND offline_upload_hours <= 72", name="offline_upload_hours"),
         sa.CheckConstraint("0 < star_1 AND star_1 < star_2 AND star_2 < star_3 AND star_3 < star_4 "
                            "AND star_4 < star_5", name="stars_ascending"),
     )

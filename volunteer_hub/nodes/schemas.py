@@ -49,6 +49,7 @@ class CentreSettingsIn(ma.Schema):
     max_day_hours = ma.fields.Integer(strict=True)
     review_entry_hours = ma.fields.Integer(strict=True)
     review_grant_credits = ma.fields.Integer(strict=True)
+    offline_upload_hours = ma.fields.Integer(strict=True)
     star_1 = ma.fields.Integer(strict=True)
     star_2 = ma.fields.Integer(strict=True)
     star_3 = ma.fields.Integer(strict=True)

@@ -201,7 +201,7 @@ def stations_under(root: Node | None = None) -> list[Node]:
 
 DEFAULT_SETTINGS = {
     "default_credits_per_hour": 1, "max_credits_per_hour": 10, "back_entry_days": 30, "max_day_hours": 12,
-    "review_entry_hours": 8, "review_grant_credits": 50,
+    "review_entry_hours": 8, "review_grant_credits": 50, "offline_upload_hours": 12,
     # 《志愿服务记录与证明出具办法》: 一星 100 h … 五星 1500 h
     "star_1": 100, "star_2": 300, "star_3": 600, "star_4": 1000, "star_5": 1500,
 }
@@ -231,6 +231,8 @@ def _settings_errors(values: dict) -> dict:
         errors["review_entry_hours"] = [_("The review threshold for one entry is 1 to 24 hours.")]
     if not 1 <= values["review_grant_credits"] <= 100_000:
         errors["review_grant_credits"] = [_("The review threshold for grants is 1 to 100000 credits.")]
+    if not 0 <= values["offline_upload_hours"] <= 72:
+        errors["offline_upload_hours"] = [_("Scans made offline may be uploaded within 0 to 72 hours.")]
     stars = [values[f"star_{n}"] for n in range(1, 6)]
     if not 0 < stars[0] or any(a >= b for a, b in zip(stars, stars[1:], strict=False)) or stars[-1] > 100_000:
         errors["star_1"] = [_("Star thresholds are hours that rise from one star to five.")]

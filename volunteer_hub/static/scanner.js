@@ -1,6 +1,7 @@
 // 扫一扫: the phone's camera, read frame by frame by zxing-wasm (served from our own static folder).
 // A code of this site (a check-in /c/…, a voucher /r/…) is opened at once; anything else is said so.
 // Without a camera, or without permission, the typed form below the viewfinder still works.
+// Without signal, a check-in code is kept on the phone (static/offline.js) with the time and place of the scan.
 (function () {
   "use strict";
   var box = document.querySelector("[data-scanner]");
@@ -50,6 +51,11 @@
       var found = results.find(function (result) { return result.isValid && result.text; });
       if (found) {
         var url = ours(found.text);
+        if (url && !navigator.onLine && window.OfflineQueue && url.pathname.indexOf("/c/") === 0) {
+          stop();
+          keep(url.pathname.slice(3));
+          return;
+        }
         if (url) {
           stop();
           say(box.dataset.opening);
@@ -60,6 +66,19 @@
       }
     }
     setTimeout(look, 150);
+  }
+
+  function keep(token) {
+    var scannedAt = new Date().toISOString();  // the moment of the scan, not of the location fix
+    function queue(place) {
+      window.OfflineQueue.add(Object.assign({ token: token, scannedAt: scannedAt }, place)).then(function () {
+        say(box.dataset.queued);
+      });
+    }
+    if (!navigator.geolocation) return queue({});
+    navigator.geolocation.getCurrentPosition(
+      function (position) { queue({ lat: position.coords.latitude, lon: position.coords.longitude }); },
+      function () { queue({}); }, { timeout: 8000, maximumAge: 60000 });
   }
 
   async function start() {
