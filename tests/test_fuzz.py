@@ -35,7 +35,7 @@ from schemathesis.checks import (
 
 from tests.conftest import TEST_CONFIG
 from tests.snapshot import Snapshot
-from tests.test_authorisation import Scene
+from tests.test_authorisation import Scene, _jpeg
 from tests.world import World
 from volunteer_hub import create_app
 from volunteer_hub.checkin import services as checkin
@@ -43,6 +43,8 @@ from volunteer_hub.core.db import local_date, utcnow
 from volunteer_hub.extensions import db
 from volunteer_hub.needs import services as needs
 from volunteer_hub.people import services as people
+
+PHOTO = _jpeg()  # a real JPEG for the photo and cover uploads
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           negative_data_rejection]
@@ -116,7 +118,7 @@ def known_values(s: Scene) -> dict[str, list]:
         "reason": ["临时有事"], "note": ["广场集合"], "address": ["东门路 1 号"], "description": ["清理楼道"],
         "rating": [4], "hours": [2], "audience": ["team", "day", "node"],
         "target_id": [s.w.team.id, s.day.id, s.w.s1.id], "body": ["周六见"], "summary": ["清理楼道"],
-        "people_served": [3], "stars": [4], "comment": ["很好"],
+        "people_served": [3], "stars": [4], "comment": ["很好"], "photo": [PHOTO], "cover": [PHOTO],
         # Rotates every 30 s: refreshed before each operation and scenario (fresh_token below).
         "token": [s.checkin_token],
     }
@@ -148,7 +150,8 @@ def together(s: Scene) -> dict[str, dict]:
             "/api/v1/events/{day_id}/rating": {"day_id": s.past_day.id},
             # A scan of now (the token rotates: refreshed before each operation) with a nonce of its own.
             "/api/v1/checkins": {"lat": 31.0, "lon": 120.0, "scanned_at": None, "nonce": None},
-            "/api/v1/events/{day_id}/cover": {"day_id": s.running_day.id}}
+            "/api/v1/events/{day_id}/cover": {"day_id": s.running_day.id},
+            "/api/v1/events/{day_id}/record/photos": {"day_id": s.running_day.id}}
 
 
 def _mixed(values, known: dict) -> st.SearchStrategy:

@@ -160,3 +160,37 @@ def test_hours_summary_and_star_level(saturday, signed_up, world):
     national = (100, 300, 600, 1000, 1500)
     assert [services.star_level(h, national) for h in (99.5, 100, 299, 300, 600, 1000, 1499, 1500, 5000)] == [
         0, 1, 1, 2, 3, 4, 4, 5, 5]
+
+
+def test_my_hours_costs_the_same_few_statements_for_one_day_or_thirty(app, saturday, signed_up, world):
+    """The page and the API read hours with sums and one joined list, not a service day per attendance."""
+    import sqlalchemy as sa
+
+    from tests.test_pages import login
+
+    def statements(path):
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731  (statement text)
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    services.manual_entry(world.s1_manager, saturday, phone=signed_up.phone, checked_in_at=saturday.starts_at,
+                          checked_out_at=saturday.ends_at, reason="补录")
+    services.approve(world.i1_manager, saturday, "all")
+    db.session.commit()
+    client = login(app.test_client(), signed_up)
+    one = statements("/me/hours")
+    for n in range(29):
+        day = events.create_service_day(world.s1_manager, node_id=world.s1.id, title=f"服务 {n}",
+                                        starts_at=saturday.starts_at - timedelta(days=n + 1),
+                                        ends_at=saturday.ends_at - timedelta(days=n + 1), capacity=5,
+                                        now=saturday.starts_at - timedelta(days=n + 2))
+        services.manual_entry(world.s1_manager, day, phone=signed_up.phone, checked_in_at=day.starts_at,
+                              checked_out_at=day.ends_at, reason="补录")
+        services.approve(world.i1_manager, day, "all")
+    db.session.commit()
+    assert statements("/me/hours") == one

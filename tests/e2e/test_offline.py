@@ -95,8 +95,8 @@ def test_a_scan_without_signal_waits_and_is_uploaded_once(place, live, playwrigh
             "new Promise((ok) => { const o = indexedDB.open('volunteer-hub', 1); o.onsuccess = () => { const r = "
             "o.result.transaction('scans').objectStore('scans').getAll(); r.onsuccess = () => ok(r.result); }; })")
 
-        second = volunteer.context.new_page()  # a second tab with the same queue
-        second.goto(base + "/scan")
+        second = volunteer.context.new_page()  # a second tab with the same queue (not the scanner: its camera
+        second.goto(base + "/offline")  # would read the code again and open it once online)
         logs = []
         volunteer.page.on("console", lambda message: logs.append(message.text))
         volunteer.context.set_offline(False)  # both tabs hear "online" and send what is queued
@@ -158,7 +158,7 @@ def test_the_check_in_screen_says_when_its_code_stops_working_and_catches_up(pla
         assert re.search(r"\d{1,2}:\d{2}", note.inner_text()) and "海报" in note.inner_text()
         screen.shot("offline-6-screen")
         screen.context.set_offline(False)  # back: the code and the counts are fetched at once
-        note.wait_for(state="hidden", timeout=10_000)
+        note.wait_for(state="hidden", timeout=20_000)  # the "online" event, or the next 15-second round
         assert screen.page.get_attribute("img.qr", "src") and screen.page.is_visible("#counts")
     finally:
         screen.close()

@@ -88,7 +88,7 @@ def qr_url(screen, day_id: int) -> str:
     return result.text
 
 
-def test_1_manager_sees_the_theme_creates_the_day_and_opens_the_screen(town, screens, state, live):
+def step_1_manager_sees_the_theme_creates_the_day_and_opens_the_screen(town, screens, state, live):
     manager = screens("manager", DESKTOP)
     manager.login("13900000002", PASSWORD)
     assert "环境美化日" in manager.page.inner_text("main")  # this week's unified theme on the home page
@@ -113,7 +113,7 @@ def test_1_manager_sees_the_theme_creates_the_day_and_opens_the_screen(town, scr
     manager.shot("1c-check-in-screen")
 
 
-def test_2_volunteer_signs_up_and_checks_in_and_out_by_scanning(town, screens, state, live, clock):
+def step_2_volunteer_signs_up_and_checks_in_and_out_by_scanning(town, screens, state, live, clock):
     from volunteer_hub.checkin.models import Attendance
 
     volunteer = screens("volunteer", PHONE)
@@ -157,7 +157,7 @@ def test_2_volunteer_signs_up_and_checks_in_and_out_by_scanning(town, screens, s
     assert db_scalar(live, status) == "closed"
 
 
-def test_3_manager_approves_and_the_volunteer_sees_credits_and_stars(town, screens, state, live):
+def step_3_manager_approves_and_the_volunteer_sees_credits_and_stars(town, screens, state, live):
     manager = screens("manager", DESKTOP)
     manager.go(f"/events/{state['day']}/attendance")
     manager.check_accessibility()
@@ -176,7 +176,7 @@ def test_3_manager_approves_and_the_volunteer_sees_credits_and_stars(town, scree
     state["balance"] = balance
 
 
-def test_4_volunteer_redeems_and_the_merchant_confirms_at_the_counter(town, screens, state, live):
+def step_4_volunteer_redeems_and_the_merchant_confirms_at_the_counter(town, screens, state, live):
     from volunteer_hub.credits.models import CreditAccount
     from volunteer_hub.merchants.models import Offer
 
@@ -217,7 +217,7 @@ def test_4_volunteer_redeems_and_the_merchant_confirms_at_the_counter(town, scre
     volunteer.shot("4e-my-vouchers")
 
 
-def test_5_a_resident_request_is_dispatched_accepted_served_and_rated(town, screens, state, live, clock):
+def step_5_a_resident_request_is_dispatched_accepted_served_and_rated(town, screens, state, live, clock):
     from volunteer_hub.needs.models import Need
 
     resident = screens("resident", PHONE)
@@ -268,7 +268,7 @@ def test_5_a_resident_request_is_dispatched_accepted_served_and_rated(town, scre
     resident.shot("5e-resident-home")
 
 
-def test_6_the_centre_admin_reads_the_weekly_report_and_the_credits_chart(town, screens, state, live):
+def step_6_the_centre_admin_reads_the_weekly_report_and_the_credits_chart(town, screens, state, live):
     admin = screens("admin", DESKTOP)
     admin.login("13900000001", PASSWORD)
     admin.go(f"/centres/{town['centre']}/reports/weekly?week=2026-11-23")
@@ -286,7 +286,7 @@ def test_6_the_centre_admin_reads_the_weekly_report_and_the_credits_chart(town, 
     phone.shot("6c-weekly-report")
 
 
-def test_7_error_pages_in_both_languages_show_no_trace(town, screens, live):
+def step_7_error_pages_in_both_languages_show_no_trace(town, screens, live):
     visitor = screens("visitor", PHONE)
     response = visitor.go("/no/such/page")
     assert response.status == 404 and "Traceback" not in visitor.page.content()
@@ -304,3 +304,14 @@ def test_7_error_pages_in_both_languages_show_no_trace(town, screens, live):
     assert visitor.page.locator(".error").count() >= 1
     visitor.check_accessibility()
     visitor.shot("7b-login-errors-switched")
+
+
+def test_a_whole_saturday(town, screens, state, live, clock):
+    """The steps in order, in one test: each leaves the next what it needs, so no test runner may split them."""
+    step_1_manager_sees_the_theme_creates_the_day_and_opens_the_screen(town, screens, state, live)
+    step_2_volunteer_signs_up_and_checks_in_and_out_by_scanning(town, screens, state, live, clock)
+    step_3_manager_approves_and_the_volunteer_sees_credits_and_stars(town, screens, state, live)
+    step_4_volunteer_redeems_and_the_merchant_confirms_at_the_counter(town, screens, state, live)
+    step_5_a_resident_request_is_dispatched_accepted_served_and_rated(town, screens, state, live, clock)
+    step_6_the_centre_admin_reads_the_weekly_report_and_the_credits_chart(town, screens, state, live)
+    step_7_error_pages_in_both_languages_show_no_trace(town, screens, live)

@@ -19,9 +19,10 @@ class CheckinIn(ma.Schema):
     token = Text(200, required=True)
     lat = ma.fields.Float(load_default=None, allow_none=True)
     lon = ma.fields.Float(load_default=None, allow_none=True)
-    nonce = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(NONCE), metadata={
+    nonce = ma.fields.String(load_default=None, allow_none=True, metadata={
         "description": "the client's name for this scan (8-64 letters, digits, - or _): sent again, it gets the "
-                       "first answer back and changes nothing"})
+                       "first answer back and changes nothing"},
+        validate=[ma.validate.Length(max=64), ma.validate.Regexp(NONCE)])
     scanned_at = Instant(load_default=None, allow_none=True, metadata={
         "description": "离线补传: when a scan made offline happened; accepted if the code was valid then, within "
                        "the day's window, not ahead of the server's clock and uploaded within the centre's delay"})

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, Signer
+from sqlalchemy.orm import contains_eager
 
 from volunteer_hub.checkin.models import Attendance, ScanNonce
 from volunteer_hub.checkin.models import AttendanceStatus as A
@@ -482,41 +483,45 @@ def next_star(hours: float, thresholds: tuple[int, ...]) -> int | None:
 
 
 def approved_attendance(user) -> list[Attendance]:
+    """The person's approved, standing records, newest first, each with its service day loaded."""
     return db.session.scalars(
-        sa.select(Attendance).join(ServiceDay, Attendance.service_day_id == ServiceDay.id)
+        sa.select(Attendance).join(Attendance.service_day).options(contains_eager(Attendance.service_day))
         .where(Attendance.user_id == user.id, Attendance.counts)
         .order_by(ServiceDay.starts_at.desc())).all()
 
 
 def hours_summary(user, now: datetime | None = None) -> dict:
-    """Approved hours, all time and this (local) year, and the star level they give."""
+    """Approved hours, all time and this (local) year, and the star level they give: one query."""
     tz = local_tz()
     year_start = datetime((now or utcnow()).astimezone(tz).year, 1, 1, tzinfo=tz)
-    total = this_year = 0
-    for row in approved_attendance(user):
-        total += row.credited_minutes
-        if row.service_day.starts_at >= year_start:
-            this_year += row.credited_minutes
-    hours, thresholds = total / 60, _star_thresholds(user)
-    return {"total_hours": hours, "year_hours": this_year / 60, "star_level": star_level(hours, thresholds),
+    total, this_year = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(Attendance.credited_minutes), 0),
+                  sa.func.coalesce(sa.func.sum(sa.case((ServiceDay.starts_at >= year_start,
+                                                        Attendance.credited_minutes), else_=0)), 0))
+        .join(Attendance.service_day).where(Attendance.user_id == user.id, Attendance.counts)).one()
+    hours, thresholds = int(total) / 60, _star_thresholds(user)
+    return {"total_hours": hours, "year_hours": int(this_year) / 60, "star_level": star_level(hours, thresholds),
             "next_star_hours": next_star(hours, thresholds)}
 
 
 def weekly_hours(user, weeks: int = 8, now: datetime | None = None) -> tuple[list[str], list[float]]:
     """Approved hours in each of the last ``weeks`` local weeks (Monday first), oldest first."""
     first = week_start(local_date(now or utcnow())) - timedelta(weeks=weeks - 1)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=local_tz())
     totals = [0] * weeks
-    for row in approved_attendance(user):
-        index = (local_date(row.service_day.starts_at) - first).days // 7
+    for starts_at, minutes in db.session.execute(
+            sa.select(ServiceDay.starts_at, Attendance.credited_minutes).join(Attendance.service_day)
+            .where(Attendance.user_id == user.id, Attendance.counts, ServiceDay.starts_at >= since)):
+        index = (local_date(starts_at) - first).days // 7
         if 0 <= index < weeks:
-            totals[index] += row.credited_minutes
+            totals[index] += minutes
     labels = [(first + timedelta(weeks=i)).strftime("%m-%d") for i in range(weeks)]
     return labels, [minutes / 60 for minutes in totals]
 
 
 def my_attendance(user) -> list[Attendance]:
     return db.session.scalars(
-        sa.select(Attendance).join(ServiceDay, Attendance.service_day_id == ServiceDay.id)
+        sa.select(Attendance).join(Attendance.service_day).options(contains_eager(Attendance.service_day))
         .where(Attendance.user_id == user.id).order_by(ServiceDay.starts_at.desc())).all()
 
 

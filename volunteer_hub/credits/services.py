@@ -8,6 +8,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
 
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_month, local_tz, utcnow
@@ -448,7 +449,8 @@ def wallet_summary(user) -> dict:
 
 
 def entries_query(account_id: int | None):
-    return (sa.select(CreditEntry).join(CreditTransaction)
+    """An account's entries, newest first, each with its transaction (kind, reason) in the same query."""
+    return (sa.select(CreditEntry).join(CreditEntry.transaction).options(contains_eager(CreditEntry.transaction))
             .where(CreditEntry.account_id == (account_id or 0)).order_by(CreditEntry.id.desc()))
 
 
