@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -87,9 +86,7 @@ def upload_scan():
                                {"nonce": [_("A queued scan has a nonce and a time.")]})
     state, row = services.scan(current_user, data["token"], data["lat"], data["lon"], nonce=data["nonce"],
                                scanned_at=data["scanned_at"])
-    return {"state": state, "day": row.service_day.title, "message": str(UPLOADED[state]),
-            "checked_in_at": format_datetime(row.checked_in_at, "HH:mm"),
-            "checked_out_at": format_datetime(row.checked_out_at, "HH:mm") if row.checked_out_at else None}
+    return {"state": state, "day": row.service_day.title, "message": str(UPLOADED[state])}
 
 
 @bp.route("/scan/open")

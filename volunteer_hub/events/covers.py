@@ -23,6 +23,16 @@ def cover_of(day: ServiceDay) -> ServiceDayCover | None:
     return db.session.get(ServiceDayCover, day.id)
 
 
+def stamp(updated_at: datetime) -> int:
+    """A cover's version, for its URL and ETag: a changed cover is a new URL."""
+    return int(updated_at.timestamp())
+
+
+def version_of(day: ServiceDay) -> int | None:
+    cover = cover_of(day)
+    return stamp(cover.updated_at) if cover else None
+
+
 def versions(day_ids) -> dict[int, int]:
     """For cards: which of these days have a cover, each with a version for its URL (a changed cover
     is a new URL, so phones may keep the old one cached)."""
@@ -30,7 +40,7 @@ def versions(day_ids) -> dict[int, int]:
         return {}
     rows = db.session.execute(sa.select(ServiceDayCover.service_day_id, ServiceDayCover.updated_at)
                               .where(ServiceDayCover.service_day_id.in_(list(day_ids))))
-    return {day_id: int(updated.timestamp()) for day_id, updated in rows}
+    return {day_id: stamp(updated) for day_id, updated in rows}
 
 
 def _store(actor, day: ServiceDay, content: bytes, width: int, height: int, now: datetime) -> ServiceDayCover:

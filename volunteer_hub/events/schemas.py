@@ -53,8 +53,8 @@ def _located(day, value):
 
 
 def _cover_url(day) -> str | None:
-    cover = covers.cover_of(day)
-    return external_url("events.cover", day_id=day.id, v=int(cover.updated_at.timestamp())) if cover else None
+    version = covers.version_of(day)
+    return external_url("events.cover", day_id=day.id, v=version) if version else None
 
 
 class ServiceDayOut(ma.Schema):

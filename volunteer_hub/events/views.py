@@ -44,7 +44,7 @@ def show(day_id):
                            signups=services.signups(day) if runs else [],
                            position=services.waitlist_position(mine) if mine else None,
                            record=record, ended=utcnow() >= day.ends_at, signups_open=services.signups_open(day),
-                           cover=covers.versions([day.id]).get(day.id),
+                           cover=covers.version_of(day),
                            action_form=ActionForm(), cancel_form=CancelForm())
 
 
@@ -211,7 +211,7 @@ def cover(day_id):
     if picture is None:
         abort(404)
     response = send_file(io.BytesIO(picture.content), mimetype="image/jpeg", max_age=7 * 86400,
-                         etag=f"{day_id}-{int(picture.updated_at.timestamp())}", conditional=True)
+                         etag=f"{day_id}-{covers.stamp(picture.updated_at)}", conditional=True)
     response.cache_control.private = True
     response.cache_control.public = False
     return response

@@ -22,7 +22,7 @@ from volunteer_hub.core.permissions import (
     staffed_merchant_ids,
 )
 from volunteer_hub.credits import services as credits
-from volunteer_hub.events.covers import versions as cover_versions
+from volunteer_hub.events.covers import version_of as cover_version
 from volunteer_hub.events.services import upcoming_signups
 from volunteer_hub.extensions import db
 from volunteer_hub.needs import services as needs
@@ -51,11 +51,10 @@ def index():
             "administered_centres": administered_centre_ids(current_user),
             "is_global_admin": is_global_admin(current_user), "now": now}
     if current_user.profile is not None:  # a volunteer: the next day, hours and stars, credits, vouchers
-        upcoming = list(upcoming_signups(current_user, now))[:6]
+        upcoming = upcoming_signups(current_user, now)[:6]
         next_signup = upcoming[0] if upcoming else None
         page.update(next_signup=next_signup, later_signups=upcoming[1:],
-                    next_cover=cover_versions([next_signup.service_day_id]).get(next_signup.service_day_id)
-                    if next_signup else None,
+                    next_cover=cover_version(next_signup.service_day) if next_signup else None,
                     hours=checkin.hours_summary(current_user, now), wallet=credits.wallet_summary(current_user),
                     vouchers=vouchers.open_vouchers(current_user, now))
     if roots:  # a manager: today's days, approvals waiting, requests to dispatch, weeks without a theme

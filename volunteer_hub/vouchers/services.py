@@ -202,10 +202,14 @@ def get_voucher_of(owner, voucher_id: int) -> Voucher:
     return voucher
 
 
+def _usable(now: datetime | None):
+    return sa.and_(Voucher.status == V.OPEN, Voucher.expires_at > (now or utcnow()))
+
+
 def vouchers_of(user, now: datetime | None = None):
     """我的兑换券: the user's vouchers, those still usable first (soonest to expire), then the rest, newest
     first. A query, for paging."""
-    usable = sa.and_(Voucher.status == V.OPEN, Voucher.expires_at > (now or utcnow()))
+    usable = _usable(now)
     return (sa.select(Voucher).where(Voucher.user_id == user.id)
             .order_by(sa.case((usable, 0), else_=1), sa.case((usable, Voucher.expires_at)), Voucher.id.desc()))
 
@@ -219,6 +223,5 @@ def shown_status(voucher: Voucher, now: datetime | None = None) -> str:
 
 def open_vouchers(user, now: datetime | None = None) -> list[Voucher]:
     """The user's vouchers still waiting at a counter (我的兑换券), soonest to expire first."""
-    return db.session.scalars(sa.select(Voucher).where(
-        Voucher.user_id == user.id, Voucher.status == V.OPEN, Voucher.expires_at > (now or utcnow()))
-        .order_by(Voucher.expires_at)).all()
+    return db.session.scalars(sa.select(Voucher).where(Voucher.user_id == user.id, _usable(now))
+                              .order_by(Voucher.expires_at)).all()

@@ -95,7 +95,8 @@ def counter(code):
     ok, item = attempt(lambda: services.find_for_counter(current_user, code, client_ip()))
     if not ok:
         return redirect(url_for("vouchers.console"))
-    return render_template("vouchers/counter.html", voucher=item, form=form, now=utcnow())
+    return render_template("vouchers/counter.html", voucher=item, form=form, status_labels=STATUS_LABELS,
+                           status=services.shown_status(item))
 
 
 def _settlement_for(merchant_id: int, month: str | None):
