@@ -143,8 +143,9 @@ class Screen:
         self.page = self.context.new_page()
         if language != "zh-CN":  # the site speaks Chinese until the footer switches it
             self.go("/")
-            self.page.click(f"footer button[lang={language}]")
-            self.page.wait_for_load_state()
+            with self.page.expect_navigation():  # the switch is a POST: wait for its answer, or the next
+                self.page.click(f"footer button[lang={language}]")  # navigation may cancel it
+            assert self.page.get_attribute("html", "lang") == language
 
     def say(self, zh: str, en: str) -> str:
         """The words this screen's reader sees."""

@@ -294,7 +294,8 @@ def step_7_error_pages_in_both_languages_show_no_trace(town, screens, live):
     visitor.check_accessibility()
     visitor.shot("7a-not-found")
     other = "en" if visitor.language == "zh-CN" else "zh-CN"
-    visitor.page.click(f"footer button[lang={other}]")
+    with visitor.page.expect_navigation():  # the switch is a POST: let it finish before the next page
+        visitor.page.click(f"footer button[lang={other}]")
     visitor.language = other
     visitor.go("/no/such/page")
     assert visitor.page.inner_text("main") != first and visitor.page.get_attribute("html", "lang") == other
