@@ -8,6 +8,8 @@ from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
 from volunteer_hub.nodes.services import create_node
 
+pytestmark = pytest.mark.own_app  # the tests add routes of their own
+
 
 @pytest.fixture
 def routes(app, world):
