@@ -122,10 +122,10 @@ test-clocks: dev-install postgres
 	$(PRETEND) 2026-12-31T23:59+08:00 $(CLOCK_PACKAGES)
 	TIMEZONE=America/New_York $(PRETEND) 2026-03-08T01:59-05:00 $(ON_SQLITE) $(CLOCK_PACKAGES)
 
-# Performance figures (not part of `make test`): gunicorn + PostgreSQL on loopback, pgbench as the ceiling.
-bench: dev-install postgres
-	$(BIN)/python -m benchmarks.checkin
-	$(BIN)/python -m benchmarks.redeem
+# Performance figures (not part of `make test`): one table of pgbench, the floor, check-in, redemption and
+# two app instances (gunicorn + durable PostgreSQL + Redis on loopback), then the other workloads.
+bench: dev-install postgres redis
+	$(BIN)/python -m benchmarks.floor
 	$(BIN)/python -m benchmarks.fanout
 	$(BIN)/python -m benchmarks.load
 	$(BIN)/python -m benchmarks.roster_import

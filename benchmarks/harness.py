@@ -4,11 +4,13 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,24 +25,81 @@ DURABLE = "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
 
 
 class Cluster(pg.Cluster):
-    def start(self) -> None:
+    def start(self, options: str = "") -> None:
         self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
         options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c max_connections=200 "
-                   f"-c shared_buffers=256MB {DURABLE}")
+                   f"-c shared_buffers=256MB -c shared_preload_libraries=pg_stat_statements {DURABLE} {options}")
         self._run("pg_ctl", "-D", self.data, "-o", options, "-l", os.path.join(self.base, "log"), "-w", "start")
 
+    @property
+    def pid(self) -> int:
+        with open(os.path.join(self.data, "postmaster.pid")) as f:
+            return int(f.readline())
 
-def start_cluster() -> Cluster:
+    def sql(self, database: str, query: str) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname={database}",
+                             autocommit=True) as conn:
+            cursor = conn.execute(query)
+            return cursor.fetchall() if cursor.description else []
+
+
+def start_cluster(options: str = "") -> Cluster:
     bin_dir = pg.find_bin_dir()
     if bin_dir is None:
         sys.exit("PostgreSQL server binaries not found (make test installs them).")
     cluster = Cluster(bin_dir)
-    cluster.start()
+    cluster.start(options)
     return cluster
 
 
-def pgbench_insert_tps(cluster: Cluster, database: str, clients: int, seconds: int = 10) -> float:
-    """The ceiling: single-row INSERT transactions per second on the same cluster."""
+def _processes() -> dict[int, tuple[int, int, int]]:
+    """pid → (parent, own CPU ticks, CPU ticks of its reaped children), from /proc."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        utime, stime, cutime, cstime = map(int, fields[11:15])
+        found[int(entry)] = (int(fields[1]), utime + stime, cutime + cstime)
+    return found
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds used so far by ``root``, its live descendants and every child they reaped: exited
+    workers and PostgreSQL backends still count. Robust to a noisy machine: time spent, not waited."""
+    found = _processes()
+    total, stack = found.get(root, (0, 0, 0))[2], [root]
+    while stack:
+        pid = stack.pop()
+        total += found.get(pid, (0, 0, 0))[1]
+        children = [child for child, (parent, _own, _reaped) in found.items() if parent == pid]
+        total += sum(found[child][2] for child in children)
+        stack.extend(children)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        kib = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    return kib / 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pgbench_insert(cluster: Cluster, database: str, clients: int, seconds: int = 10) -> tuple[float, int, float]:
+    """The ceiling: single-row INSERT transactions per second on the same cluster; (tps, transactions,
+    average latency in ms)."""
     dsn = f"host=127.0.0.1 port={cluster.port} user=postgres dbname={database}"
     subprocess.run([os.path.join(cluster.bin_dir, "psql"), dsn, "-qc", "CREATE TABLE IF NOT EXISTS bench_ceiling "
                     "(id bigserial PRIMARY KEY, n int, at timestamptz DEFAULT now())"], check=True)
@@ -49,28 +108,50 @@ def pgbench_insert_tps(cluster: Cluster, database: str, clients: int, seconds: i
     out = subprocess.run([os.path.join(cluster.bin_dir, "pgbench"), "-n", "-f", str(script), "-c", str(clients),
                           "-j", "2", "-T", str(seconds), "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres",
                           database], check=True, capture_output=True, text=True).stdout
-    line = next(line for line in out.splitlines() if line.startswith("tps"))
-    return float(line.split("=")[1].split()[0])
+    def figure(prefix: str) -> float:
+        line = next(line for line in out.splitlines() if line.startswith(prefix))
+        return float(line.split("=" if "=" in line else ":")[1].split()[0])
+
+    return figure("tps"), int(figure("number of transactions actually processed")), figure("latency average")
+
+
+def pgbench_insert_tps(cluster: Cluster, database: str, clients: int, seconds: int = 10) -> float:
+    return pgbench_insert(cluster, database, clients, seconds)[0]
 
 
 class Gunicorn:
-    def __init__(self, database_url: str, port: int, workers: int = 4, threads: int = 4, env: dict | None = None):
+    """gunicorn with the project's gunicorn.conf.py (gthread, 4 threads a worker), ``workers`` workers."""
+
+    def __init__(self, database_url: str, port: int, workers: int = 4, env: dict | None = None,
+                 app: str = "wsgi:app", ready: str = "/api/v1/openapi.json", threads: int | None = None):
         env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret", "LOG_LEVEL": "WARNING",
                **(env or {})}
         self.url = f"http://127.0.0.1:{port}"
+        self.workers = workers
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-             "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level",
+             "warning", *(["--threads", str(threads)] if threads else []), app],
             cwd=ROOT, env=env, start_new_session=True)
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
-                urllib.request.urlopen(self.url + "/api/v1/openapi.json", timeout=1)
-                return
+                urllib.request.urlopen(self.url + ready, timeout=1)
+                if len(self.worker_pids()) == workers:
+                    return
+            except urllib.error.HTTPError:  # answered: the app is up
+                if len(self.worker_pids()) == workers:
+                    return
             except OSError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         self.stop()
         sys.exit("gunicorn did not start")
+
+    def worker_pids(self) -> list[int]:
+        return [pid for pid, (parent, _own, _reaped) in _processes().items() if parent == self.proc.pid]
+
+    def worker_rss_mb(self) -> list[float]:
+        return [rss_mb(pid) for pid in self.worker_pids()]
 
     def stop(self) -> None:
         os.killpg(self.proc.pid, signal.SIGTERM)
@@ -94,13 +175,17 @@ async def _request(host: str, port: int, method: str, path: str, body: dict | No
     return status, data.split(b"\r\n\r\n", 1)[1]
 
 
-async def run_load(base_url: str, jobs: list[tuple[str, str, dict | None, str | None]], concurrency: int):
-    """Run (method, path, body, token) jobs with ``concurrency`` clients; return latencies (s), statuses, elapsed."""
-    host, port = base_url.removeprefix("http://").split(":")
+async def run_load(base_url: str | list[str], jobs: list[tuple[str, str, dict | None, str | None]],
+                   concurrency: int):
+    """Run (method, path, body, token) jobs with ``concurrency`` clients; return latencies (s), statuses,
+    elapsed. Several base URLs: the clients take turns between them, as behind a balancer."""
+    servers = [url.removeprefix("http://").split(":") for url in
+               ([base_url] if isinstance(base_url, str) else base_url)]
     queue = list(reversed(jobs))
     latencies, statuses = [], []
 
-    async def client():
+    async def client(number: int):
+        host, port = servers[number % len(servers)]
         while queue:
             method, path, body, token = queue.pop()
             started = time.perf_counter()
@@ -112,7 +197,7 @@ async def run_load(base_url: str, jobs: list[tuple[str, str, dict | None, str | 
             statuses.append(status)
 
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(number) for number in range(concurrency)))
     return latencies, statuses, time.perf_counter() - started
 
 
@@ -140,14 +225,15 @@ def seeded_app(database_url: str):
         yield admin, centre, station
 
 
-def bulk_volunteers(station, count: int) -> list:
-    """``count`` volunteers of ``station``, inserted in bulk (no per-user hashing)."""
+def bulk_volunteers(station, count: int, first: int = 0) -> list:
+    """``count`` volunteers of ``station``, inserted in bulk (no per-user hashing), numbered from ``first``."""
     from volunteer_hub.extensions import db
     from volunteer_hub.people import services as people
     from volunteer_hub.people.models import User, VolunteerProfile
 
     password_hash = people.hash_password("Bench2026x")
-    users = [User(name=f"志愿者{i}", phone=f"13{i:09d}", password_hash=password_hash) for i in range(count)]
+    users = [User(name=f"志愿者{i}", phone=f"13{i:09d}", password_hash=password_hash)
+             for i in range(first, first + count)]
     db.session.add_all(users)
     db.session.flush()
     db.session.add_all(VolunteerProfile(user_id=u.id, home_station_id=station.id) for u in users)

@@ -16,18 +16,20 @@ import argparse
 import asyncio
 import json
 import random
-import socket
 import time
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-from benchmarks.harness import Gunicorn, _request, bulk_volunteers, clerk, percentile, seeded_app, start_cluster
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from benchmarks.harness import (
+    Gunicorn,
+    _request,
+    bulk_volunteers,
+    clerk,
+    free_port,
+    percentile,
+    seeded_app,
+    start_cluster,
+)
 
 
 def seed(database_url: str, volunteers: int, days: int, merchants: int, vouchers: int) -> dict:

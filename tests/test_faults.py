@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from benchmarks import load
-from benchmarks.harness import Gunicorn, start_cluster
+from benchmarks.harness import Gunicorn, free_port, start_cluster
 
 pytestmark = pytest.mark.usefixtures("postgres_binaries")  # skipped without them, failed under CI=true
 
@@ -62,7 +62,7 @@ def test_a_worker_killed_mid_batch_loses_no_acknowledged_check_in_or_confirm(clu
     url = cluster.create_database("faults")
     world = load.seed(url, volunteers=VOLUNTEERS, days=6, merchants=3, vouchers=VOUCHERS)
     jobs = load.schedule(world, duration=4, reads=0)
-    server = Gunicorn(url, load.free_port(), workers=2)
+    server = Gunicorn(url, free_port(), workers=2)
     try:
         killed = set()
 
@@ -141,7 +141,7 @@ def test_a_database_restart_gives_clear_503s_then_recovers_without_restarting_th
     url = cluster.create_database("restart")
     world = load.seed(url, volunteers=10, days=1, merchants=1, vouchers=1)
     token = world["checkins"][0][1]
-    server = Gunicorn(url, load.free_port(), workers=2)
+    server = Gunicorn(url, free_port(), workers=2)
     wallet = server.url + "/api/v1/me/wallet"
     try:
         before = _ask_until(wallet, token, lambda answers: len(answers) >= 5)

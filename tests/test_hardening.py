@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from benchmarks.harness import Gunicorn
+from benchmarks.harness import Gunicorn, free_port
 from tests.conftest import sqlite_copy
 from tests.merchants.test_merchants import shop  # noqa: F401  (fixture)
 from tests.test_pages import login
@@ -136,12 +136,6 @@ def test_an_on_premises_gateway_is_allowed_by_an_explicit_setting(app, world):
 
 # 3. Limits that hold across processes and servers ---------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def production_servers(db_url: str, count: int, workers: int, **env):
     """``count`` gunicorn servers with production settings on one database, stopped afterwards."""
@@ -150,7 +144,7 @@ def production_servers(db_url: str, count: int, workers: int, **env):
     servers = []
     try:
         for _ in range(count):
-            servers.append(Gunicorn(db_url, _free_port(), workers=workers, threads=1, env=settings))
+            servers.append(Gunicorn(db_url, free_port(), workers=workers, threads=1, env=settings))
         yield servers
     finally:
         for server in servers:

@@ -118,9 +118,19 @@ def attendance_of(day: ServiceDay, user) -> Attendance | None:
         Attendance.service_day_id == day.id, Attendance.user_id == user.id, Attendance.reversed_at.is_(None)))
 
 
-def _open_elsewhere(day: ServiceDay, user) -> Attendance | None:
-    return db.session.scalar(sa.select(Attendance).where(
-        Attendance.user_id == user.id, Attendance.status == A.OPEN, Attendance.service_day_id != day.id))
+def _standing(day: ServiceDay, user) -> tuple[Attendance | None, Attendance | None, str | None]:
+    """What a scan decides on, in one round trip: the person's standing record of this day, a record
+    still open at another day, and their sign-up status here."""
+    signup = sa.select(SignUp.status).where(SignUp.service_day_id == day.id, SignUp.user_id == user.id)
+    one = sa.select(sa.literal(1).label("one")).subquery()
+    rows = db.session.execute(
+        sa.select(signup.scalar_subquery(), Attendance).select_from(one).outerjoin(Attendance, sa.and_(
+            Attendance.user_id == user.id, Attendance.reversed_at.is_(None),
+            sa.or_(Attendance.service_day_id == day.id, Attendance.status == A.OPEN)))).all()
+    records = [row for _status, row in rows if row is not None]
+    here = next((row for row in records if row.service_day_id == day.id), None)
+    elsewhere = next((row for row in records if row.service_day_id != day.id), None)
+    return here, elsewhere, rows[0][0]
 
 
 def _overlapping(user, start: datetime, end: datetime | None, besides: Attendance | None) -> Attendance | None:
@@ -154,10 +164,8 @@ def about(metres: float) -> str:
     return _("%(n)s km", n=round(metres / 1000))
 
 
-def _may_attend(day: ServiceDay, user) -> bool:
-    """Signed up and confirmed, or a walk-in where the event allows them. Returns walk_in."""
-    status = db.session.scalar(sa.select(SignUp.status).where(
-        SignUp.service_day_id == day.id, SignUp.user_id == user.id))
+def _may_attend(day: ServiceDay, status: str | None) -> bool:
+    """Signed up (``status``) and confirmed, or a walk-in where the event allows them. Returns walk_in."""
     if status == SignUpStatus.CONFIRMED:
         return False
     if day.allow_walk_ins:
@@ -230,13 +238,12 @@ def _scan(user, token, lat, lon, now, accept_stale, scanned_at) -> tuple[str, At
         raise Forbidden(_("This check-in code is not valid."), code="invalid_code")
     if at < day.starts_at - timedelta(minutes=EARLY_MINUTES) or at > day.ends_at + grace():
         raise Forbidden(_("Check-in for this service day is closed."), code="outside_window")
-    row = attendance_of(day, user)
+    row, previous, signup = _standing(day, user)
     if row is None:
         distance = _check_place(day, lat, lon)
-        walk_in = _may_attend(day, user)
+        walk_in = _may_attend(day, signup)
         if at > day.ends_at:
             raise Forbidden(_("The service day has ended; it is too late to check in."), code="outside_window")
-        previous = _open_elsewhere(day, user)
         if previous is not None:  # one place at a time: checking in here checks out there
             _check_out(previous, max(at, previous.checked_in_at))
         return _check_in(day, user, at, distance, walk_in, poster, offline)

@@ -9,6 +9,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import insert_ignoring_conflicts, local_date, local_month, local_tz, utcnow
@@ -98,13 +99,27 @@ class InsufficientCredits(Conflict):
     code = "insufficient_credits"
 
 
+def _lock_order(leg: tuple[CreditAccount, int]) -> tuple[bool, int]:
+    """Wallets first, then the accounts many postings share (a merchant's, a centre's), each in id order."""
+    account = leg[0]
+    return account.kind != AccountKind.WALLET, account.id
+
+
+def _moved(account: CreditAccount, row) -> None:
+    """Put the balance an UPDATE … RETURNING gave on the loaded account, without reading it again."""
+    if row is not None:
+        set_committed_value(account, "balance", row.balance)
+        set_committed_value(account, "held", row.held)
+
+
 def post(kind: TransactionKind, key: str, legs: list[tuple[CreditAccount, int]], *, actor=None,
          memo: str = "", attendance_id: int | None = None) -> tuple[CreditTransaction, bool]:
     """Post a balanced transaction once per ``key``: returns (transaction, posted now).
 
-    Each leg is a conditional UPDATE of the account's cached balance, taken in account order so
-    that concurrent postings cannot deadlock; a leg that would leave a wallet or merchant below
-    what it holds fails the whole transaction.
+    The entries are written first and the balances last: each leg is a conditional UPDATE of the
+    account's cached balance, taken in one order (``_lock_order``) so that concurrent postings cannot
+    deadlock, and the shared accounts stay locked only for the last statements and the commit. A leg
+    that would leave a wallet or merchant below what it holds fails the whole transaction.
     """
     if sum(amount for _account, amount in legs) != 0 or any(amount == 0 for _account, amount in legs):
         raise ValueError("a transaction's legs must be non-zero and sum to zero")
@@ -114,35 +129,37 @@ def post(kind: TransactionKind, key: str, legs: list[tuple[CreditAccount, int]],
         "attendance_id": attendance_id, "created_at": now}).returning(CreditTransaction.id))
     if transaction_id is None:
         return db.session.scalar(sa.select(CreditTransaction).where(CreditTransaction.key == key)), False
-    for account, amount in sorted(legs, key=lambda leg: leg[0].id):
-        moved = db.session.execute(
+    db.session.execute(sa.insert(CreditEntry), [
+        {"transaction_id": transaction_id, "account_id": account.id, "amount": amount, "created_at": now}
+        for account, amount in legs])
+    transaction = db.session.get(CreditTransaction, transaction_id)
+    for account, amount in sorted(legs, key=_lock_order):
+        row = db.session.execute(
             sa.update(CreditAccount)
             .where(CreditAccount.id == account.id,
                    sa.or_(CreditAccount.kind == AccountKind.ISSUANCE,
                           CreditAccount.balance + amount >= CreditAccount.held))
             .values(balance=CreditAccount.balance + amount)
-            .execution_options(synchronize_session=False)).rowcount
-        if not moved:
+            .returning(CreditAccount.balance, CreditAccount.held)
+            .execution_options(synchronize_session=False)).one_or_none()
+        if row is None:
             raise InsufficientCredits(_("Not enough credits available for this."))
-    db.session.execute(sa.insert(CreditEntry), [
-        {"transaction_id": transaction_id, "account_id": account.id, "amount": amount, "created_at": now}
-        for account, amount in legs])
-    for account, _amount in legs:
-        db.session.refresh(account)
-    return db.session.get(CreditTransaction, transaction_id), True
+        _moved(account, row)
+    return transaction, True
 
 
 # --- holds (open vouchers) ------------------------------------------------------------------
 
 def hold(account: CreditAccount, units: int) -> None:
     """Reserve credits: the balance stays, the available amount drops. Locks the account row."""
-    held = db.session.execute(
+    row = db.session.execute(
         sa.update(CreditAccount).where(CreditAccount.id == account.id,
                                        CreditAccount.balance - CreditAccount.held >= units)
-        .values(held=CreditAccount.held + units).execution_options(synchronize_session=False)).rowcount
-    if not held:
+        .values(held=CreditAccount.held + units).returning(CreditAccount.balance, CreditAccount.held)
+        .execution_options(synchronize_session=False)).one_or_none()
+    if row is None:
         raise InsufficientCredits(_("Not enough credits available for this."))
-    db.session.refresh(account)
+    _moved(account, row)
 
 
 class LedgerError(RuntimeError):
@@ -151,20 +168,19 @@ class LedgerError(RuntimeError):
 
 def release(account: CreditAccount, units: int) -> None:
     """Give back what a voucher held. Releasing more than is held means the books are wrong: refuse."""
-    released = db.session.execute(
+    row = db.session.execute(
         sa.update(CreditAccount).where(CreditAccount.id == account.id, CreditAccount.held >= units)
-        .values(held=CreditAccount.held - units).execution_options(synchronize_session=False)).rowcount
-    if not released:
+        .values(held=CreditAccount.held - units).returning(CreditAccount.balance, CreditAccount.held)
+        .execution_options(synchronize_session=False)).one_or_none()
+    if row is None:
         raise LedgerError(f"account {account.id}: release of {units} units, fewer are held")
-    db.session.refresh(account)
+    _moved(account, row)
 
 
-def redeem(user, merchant, units: int, key: str, memo: str) -> CreditTransaction:
-    """A held amount moves from the volunteer's wallet to the merchant."""
-    account = wallet(user)
-    release(account, units)
-    transaction, _posted = post(TransactionKind.REDEEM, key, [(account, -units), (merchant_account(merchant), units)],
-                                memo=memo)
+def redeem(wallet_account: CreditAccount, till: CreditAccount, units: int, key: str, memo: str) -> CreditTransaction:
+    """A held amount moves from the volunteer's wallet to the merchant's account (``till``); the caller
+    has released the hold. The merchant's account, shared by its counters, is locked last."""
+    transaction, _posted = post(TransactionKind.REDEEM, key, [(wallet_account, -units), (till, units)], memo=memo)
     return transaction
 
 

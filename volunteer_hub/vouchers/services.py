@@ -159,13 +159,18 @@ def confirm(staff, code: str, ip: str, now: datetime | None = None) -> Voucher:
     if not _close(voucher, V.CONFIRMED, now, confirmed_at=now, confirmed_by_id=staff.id):
         db.session.refresh(voucher)
         raise Conflict(_("This voucher is already %(status)s.", status=voucher.status), code="not_open")
-    credits.redeem(voucher.user, get_merchant(voucher.merchant_id), voucher.price, f"redeem:voucher:{voucher.id}",
-                   memo=voucher.offer.title)
-    # An unlimited offer's stock is NULL and stays NULL.
-    _update_offer(voucher.offer_id, reserved=Offer.reserved - 1, stock=Offer.stock - 1)
+    db.session.refresh(voucher)
+    wallet, till = credits.wallet(voucher.user), credits.merchant_account(get_merchant(voucher.merchant_id))
+    memo = voucher.offer.title
+    credits.release(wallet, voucher.price)
     db.session.add(VoucherAttempt(user_id=staff.id, merchant_id=voucher.merchant_id, ip=ip, code=voucher.code,
                                   success=True, created_at=now))
-    db.session.refresh(voucher)
+    db.session.flush()
+    # The offer's stock and the merchant's account are shared by all its counters: they are locked last,
+    # so that a confirm holds them only for its final statements and the commit (wallet, offer,
+    # merchant: the order making a voucher takes too). An unlimited offer's stock is NULL and stays NULL.
+    _update_offer(voucher.offer_id, reserved=Offer.reserved - 1, stock=Offer.stock - 1)
+    credits.redeem(wallet, till, voucher.price, f"redeem:voucher:{voucher.id}", memo=memo)
     return voucher
 
 
