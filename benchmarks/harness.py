@@ -201,6 +201,17 @@ async def run_load(base_url: str | list[str], jobs: list[tuple[str, str, dict | 
     return latencies, statuses, time.perf_counter() - started
 
 
+def migrate(database_url: str) -> None:
+    """Build the schema at ``database_url`` with the migrations."""
+    from flask_migrate import upgrade
+
+    from volunteer_hub import create_app
+
+    app = create_app({"SECRET_KEY": "bench-secret", "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade(directory=str(app.extensions["migrate"].directory))
+
+
 @contextmanager
 def seeded_app(database_url: str):
     """The app on ``database_url``, migrated, with a platform admin and a centre → institute → station.

@@ -357,6 +357,9 @@ TABLE = {
     "reports.node_statistics GET": (lambda s: f"/nodes/{s.w.s1.id}/statistics", None, S1_RUNNERS),
     "reports.node_statistics_xlsx POST": (lambda s: f"/nodes/{s.w.s1.id}/statistics.xlsx", None, S1_RUNNERS),
     "reports_api.node_statistics GET": (lambda s: f"/api/v1/reports/statistics/{s.w.s1.id}", None, S1_RUNNERS),
+    # The province's summary: the administrators over every centre, not a centre's own.
+    "reports.province_statistics GET": (lambda s: "/province/statistics", None, only("platform_admin")),
+    "reports_api.province GET": (lambda s: "/api/v1/reports/province", None, only("platform_admin")),
     "events.show GET": (lambda s: f"/events/{s.day.id}", None, SIGNED_IN),
     "events.new GET": (lambda s: "/events/new", None, MANAGERS | {"leader"}),
     "events.new POST": (lambda s: "/events/new", lambda s: {

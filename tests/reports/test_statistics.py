@@ -113,3 +113,26 @@ def test_the_page_the_api_and_the_excel_file(app, world, november, api):
     assert [c.value for c in groups[1]][:5] == statistics.HEADER[:5]
     assert [c.value for c in groups[2]] == ["东门社区实践站", 3, 4, 2, 8, 30, 8, 0, 1, 4]
     assert [c.value for c in groups[3]][0] == "合计" and [c.value for c in months[2]][:5] == ["2026-11", 2, 3, 2, 6]
+
+
+def test_the_province_summary_counts_every_centre(app, world, november, api):
+    """全省汇总 for the administrators over all centres: one line a centre, counted in the database."""
+    summary = statistics.province(world.admin, "2026-11")
+    ours = {row["name"]: row for row in summary["rows"]}[world.centre.name]
+    assert (ours["days_held"], ours["volunteer_times"], ours["volunteers"], ours["hours"]) == (2, 3, 2, 6.0)
+    assert ours["needs_handled"] == 1
+    # Credits are the month's flows of the centre's issuance account: December's day was approved now too.
+    assert ours["credits_minted"] == 8 and ours["credits_redeemed"] == 0
+    assert summary["total"]["hours"] == 6.0 and summary["total"]["volunteer_times"] == 3
+    assert statistics.province(world.admin, "2025")["total"]["hours"] == 0
+    with pytest.raises(Forbidden):
+        statistics.province(world.centre_admin, "2026-11")
+    with pytest.raises(ValidationFailed):
+        statistics.province(world.admin, "2026-13")
+
+    page = login(app.test_client(), world.admin).get("/province/statistics?period=2026-11")
+    assert page.status_code == 200 and world.centre.name in page.text and "全省汇总" in page.text
+    assert login(app.test_client(), world.admin).get("/province/statistics?period=x").status_code == 422
+    body = api(world.admin).get("/api/v1/reports/province?period=2026-11").json
+    assert {row["name"]: row["hours"] for row in body["rows"]}[world.centre.name] == 6.0
+    assert api(world.centre_admin).get("/api/v1/reports/province").status_code == 403

@@ -88,6 +88,8 @@ class CreditEntry(CreatedAtMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("amount <> 0", name="amount_non_zero"),
         sa.Index("ix_credit_entries_account", "account_id", "id"),
+        # An account's flows over a period (reports): a range scan, not every entry it ever had.
+        sa.Index("ix_credit_entries_account_created", "account_id", "created_at"),
     )
 
 

@@ -18,7 +18,7 @@ from volunteer_hub.checkin.models import Attendance
 from volunteer_hub.core.months import month_bounds
 from volunteer_hub.core.permissions import Role, require_centre_admin
 from volunteer_hub.credits.models import AccountKind, CreditAccount, CreditEntry, CreditTransaction, TransactionKind
-from volunteer_hub.credits.services import to_credits
+from volunteer_hub.credits.services import existing_account, to_credits
 from volunteer_hub.events.models import ServiceDay
 from volunteer_hub.extensions import db
 from volunteer_hub.nodes.models import Node
@@ -47,15 +47,20 @@ def _earnings(centre: Node, start: datetime, end: datetime) -> dict[int, dict]:
         .group_by(Attendance.user_id, VolunteerProfile.home_station_id))
     for user_id, station_id, total in minutes:
         people[user_id] = {"station_id": station_id, "minutes": int(total), "units": 0}
+    # Credits come from the centre's issuance account: read its month (an index range), then the wallet side.
+    issuance = existing_account(AccountKind.ISSUANCE, centre_id=centre.id)
+    issued = aliased(CreditEntry)
     received = db.session.execute(
         sa.select(CreditAccount.user_id, VolunteerProfile.home_station_id, sa.func.sum(CreditEntry.amount))
-        .join(CreditEntry, CreditEntry.account_id == CreditAccount.id)
-        .join(CreditTransaction, CreditTransaction.id == CreditEntry.transaction_id)
+        .select_from(issued).join(CreditTransaction, CreditTransaction.id == issued.transaction_id)
+        .join(CreditEntry, sa.and_(CreditEntry.transaction_id == issued.transaction_id, CreditEntry.amount > 0))
+        .join(CreditAccount, sa.and_(CreditAccount.id == CreditEntry.account_id,
+                                     CreditAccount.kind == AccountKind.WALLET))
         .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
         .join(Node, Node.id == VolunteerProfile.home_station_id)
-        .where(in_subtree(centre), CreditAccount.kind == AccountKind.WALLET, CreditEntry.amount > 0,
-               CreditTransaction.kind.in_([TransactionKind.MINT, TransactionKind.GRANT]),
-               CreditEntry.created_at >= start, CreditEntry.created_at < end)
+        .where(issued.account_id == getattr(issuance, "id", None), issued.created_at >= start,
+               issued.created_at < end, in_subtree(centre),
+               CreditTransaction.kind.in_([TransactionKind.MINT, TransactionKind.GRANT]))
         .group_by(CreditAccount.user_id, VolunteerProfile.home_station_id))
     for user_id, station_id, units in received:
         people.setdefault(user_id, {"station_id": station_id, "minutes": 0, "units": 0})["units"] = int(units)

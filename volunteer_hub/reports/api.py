@@ -7,6 +7,8 @@ from volunteer_hub.reports import anomalies, services, statistics
 from volunteer_hub.reports.schemas import (
     AnomalyBoardOut,
     AnomalyQuery,
+    ProvinceOut,
+    ProvinceQuery,
     StatisticsOut,
     StatisticsQuery,
     WeeklyQuery,
@@ -46,3 +48,13 @@ def node_statistics(args, node_id):
     """统计 of a node's subtree for a month, quarter or year, by institute, station, team, category or
     month (managers of the node); a year also comes month by month."""
     return statistics.statistics(current_user, get_node(node_id), args.get("period"), args["by"])
+
+
+@blp.route("/province", methods=["GET"])
+@auth_required
+@blp.arguments(ProvinceQuery, location="query")
+@blp.response(200, ProvinceOut)
+def province(args):
+    """全省汇总: every centre's figures for a month, quarter or year (administrators over all centres)."""
+    return statistics.province(current_user, args.get("period"))
+

@@ -91,17 +91,20 @@ class StatisticsQuery(ma.Schema):
     by = ma.fields.String(load_default="station", validate=ma.validate.OneOf(tuple(GROUPINGS)))
 
 
-class StatisticsRow(ma.Schema):
-    key = ma.fields.String()
-    name = ma.fields.String()
+class PeriodFigures(ma.Schema):
     days_held = ma.fields.Integer(metadata={"description": "service days held (not cancelled)"})
     volunteer_times = ma.fields.Integer(metadata={"description": "人次: approved attendances"})
-    volunteers = ma.fields.Integer(metadata={"description": "distinct volunteers"})
     hours = ma.fields.Float(metadata={"description": "approved hours"})
-    people_served = ma.fields.Integer(metadata={"description": "from the activity records"})
     credits_minted = CreditsField()
-    credits_redeemed = CreditsField(allow_none=True, metadata={"description": "null for teams and categories"})
     needs_handled = ma.fields.Integer(metadata={"description": "residents' requests completed"})
+
+
+class StatisticsRow(PeriodFigures):
+    key = ma.fields.String()
+    name = ma.fields.String()
+    volunteers = ma.fields.Integer(metadata={"description": "distinct volunteers"})
+    people_served = ma.fields.Integer(metadata={"description": "from the activity records"})
+    credits_redeemed = CreditsField(allow_none=True, metadata={"description": "null for teams and categories"})
     needs_rating = ma.fields.Float(allow_none=True)
 
 
@@ -115,3 +118,31 @@ class StatisticsOut(ma.Schema):
     rows = ma.fields.Nested(StatisticsRow, many=True)
     total = ma.fields.Nested(StatisticsRow)
     months = ma.fields.Nested(StatisticsRow, many=True, metadata={"description": "a year, month by month"})
+
+
+class ProvinceQuery(ma.Schema):
+    period = ma.fields.String(validate=ma.validate.Length(max=7),
+                              metadata={"description": "2026, 2026-Q4 or 2026-11; default this month"})
+
+
+class ProvinceTotal(PeriodFigures):
+    credits_redeemed = CreditsField(metadata={"description": "at the centres' merchants"})
+
+
+class ProvinceRow(ProvinceTotal):
+    """A centre's line; its credits are the flows of its issuance account (hours and grants, less
+    claw-backs) and of its merchants' accounts."""
+
+    centre_id = ma.fields.Integer()
+    name = ma.fields.String()
+    volunteers = ma.fields.Integer(metadata={"description": "distinct volunteers in the centre"})
+
+
+class ProvinceOut(ma.Schema):
+    period = ma.fields.String(attribute="period.label")
+    start = ma.fields.Date(attribute="period.start")
+    end = ma.fields.Date(attribute="period.end", metadata={"description": "the day after the period"})
+    rows = ma.fields.Nested(ProvinceRow, many=True)
+    total = ma.fields.Nested(ProvinceTotal, metadata={"description": "distinct volunteers do not add up across "
+                                                                     "centres, so the total has none"})
+

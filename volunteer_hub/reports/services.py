@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 
 from volunteer_hub.checkin.models import Attendance
 from volunteer_hub.core.db import (
@@ -72,6 +73,12 @@ def _station_of(nodes: list[Node]) -> dict[int, int]:
     return result
 
 
+def _tills(centre: Node) -> sa.Select:
+    """The accounts of the centre's merchants."""
+    return (sa.select(CreditAccount.id).join(Merchant, CreditAccount.merchant_id == Merchant.id)
+            .where(Merchant.centre_id == centre.id))
+
+
 def measure(centre: Node, monday: date) -> dict[int, dict]:
     """The four figures of each station for the week starting ``monday`` (local time)."""
     start, end = local_midnight(monday), local_midnight(monday + timedelta(weeks=1))
@@ -90,12 +97,15 @@ def measure(centre: Node, monday: date) -> dict[int, dict]:
         row = figures[station_of[node_id]]
         row["volunteers"].add(user_id)
         row["hours"] += minutes if approved_at is not None else 0
+    # From the week's entries of the centre's merchants (an index range), to the wallet side of each.
+    paid = aliased(CreditEntry)
     redeemed = (sa.select(VolunteerProfile.home_station_id, sa.func.sum(CreditEntry.amount))
-                .select_from(CreditEntry).join(CreditTransaction)
+                .select_from(paid).join(CreditTransaction, CreditTransaction.id == paid.transaction_id)
+                .join(CreditEntry, sa.and_(CreditEntry.transaction_id == paid.transaction_id, CreditEntry.amount < 0))
                 .join(CreditAccount, CreditAccount.id == CreditEntry.account_id)
                 .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
-                .where(CreditTransaction.kind == TransactionKind.REDEEM, CreditEntry.amount < 0,
-                       CreditEntry.created_at >= start, CreditEntry.created_at < end,
+                .where(paid.account_id.in_(_tills(centre)), paid.amount > 0, paid.created_at >= start,
+                       paid.created_at < end, CreditTransaction.kind == TransactionKind.REDEEM,
                        VolunteerProfile.home_station_id.in_(list(station_of)))
                 .group_by(VolunteerProfile.home_station_id))
     for node_id, units in db.session.execute(redeemed):
@@ -186,8 +196,9 @@ def generate_weekly(now: datetime | None = None) -> dict:
 # --- the centre's 文明良票 -------------------------------------------------------------------
 
 def centre_credits(centre, months: int = 6, now: datetime | None = None) -> dict:
-    """文明良票 of a centre: credits minted, redeemed and expired per month and per station, and what
-    is outstanding."""
+    """文明良票 of a centre: credits minted, redeemed and expired per month over ``months`` months, per
+    station what was minted in those months, and what is outstanding. Flows are read from the centre's
+    own accounts and its merchants' within the months (an index range each), never all of history."""
     now = now or utcnow()
     local = now.astimezone(local_tz())
     labels = []
@@ -195,21 +206,20 @@ def centre_credits(centre, months: int = 6, now: datetime | None = None) -> dict
     for _i in range(months):
         labels.insert(0, f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    since = local_midnight(date.fromisoformat(labels[0] + "-01"))
     # Reading must not create accounts: a report is a GET.
     issuance = existing_account(AccountKind.ISSUANCE, centre_id=centre.id)
     expiry = existing_account(AccountKind.EXPIRY, centre_id=centre.id)
-    merchant_accounts = sa.select(CreditAccount.id).join(Merchant, CreditAccount.merchant_id == Merchant.id) \
-        .where(Merchant.centre_id == centre.id)
     bucket = local_month(CreditEntry.created_at).label("month")
     flows = {
         "minted": (CreditEntry.account_id == getattr(issuance, "id", None), -1),  # hours and grants, less claw-backs
-        "redeemed": (CreditEntry.account_id.in_(merchant_accounts), 1),
+        "redeemed": (CreditEntry.account_id.in_(_tills(centre)), 1),
         "expired": (CreditEntry.account_id == getattr(expiry, "id", None), 1),
     }
     series = {}
     for name, (where, sign) in flows.items():
-        rows = dict(db.session.execute(sa.select(bucket, sa.func.sum(CreditEntry.amount)).where(where)
-                                       .group_by(bucket)).all())
+        rows = dict(db.session.execute(sa.select(bucket, sa.func.sum(CreditEntry.amount))
+                                       .where(where, CreditEntry.created_at >= since).group_by(bucket)).all())
         series[name] = [sign * to_credits(rows.get(label) or 0).number for label in labels]
     wallets_here = (sa.select(CreditAccount.id)
                     .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
@@ -223,13 +233,17 @@ def centre_credits(centre, months: int = 6, now: datetime | None = None) -> dict
         .join(CreditAccount, sa.and_(CreditAccount.user_id == VolunteerProfile.user_id,
                                      CreditAccount.kind == AccountKind.WALLET)) \
         .where(in_subtree(centre)).group_by(Node.id, Node.name).order_by(Node.name)
+    # The wallet side of each mint the centre's issuance account made in the months.
+    issued = aliased(CreditEntry)
     minted_by_station = dict(db.session.execute(
         sa.select(Node.name, sa.func.sum(CreditEntry.amount))
-        .select_from(CreditEntry).join(CreditTransaction)
+        .select_from(issued).join(CreditTransaction, CreditTransaction.id == issued.transaction_id)
+        .join(CreditEntry, sa.and_(CreditEntry.transaction_id == issued.transaction_id, CreditEntry.amount > 0))
         .join(CreditAccount, CreditAccount.id == CreditEntry.account_id)
         .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
         .join(Node, Node.id == VolunteerProfile.home_station_id)
-        .where(CreditTransaction.kind == TransactionKind.MINT, in_subtree(centre))
+        .where(issued.account_id == getattr(issuance, "id", None), issued.created_at >= since,
+               CreditTransaction.kind == TransactionKind.MINT, in_subtree(centre))
         .group_by(Node.name)).all())
     stations = [{"name": name, "outstanding": to_credits(balance), "wallets": count,
                  "minted": to_credits(minted_by_station.get(name) or 0)}

@@ -20,12 +20,13 @@ from flask_babel import lazy_gettext as _l
 from volunteer_hub.checkin.models import Attendance
 from volunteer_hub.core import audit
 from volunteer_hub.core.db import local_date, local_midnight, utcnow
-from volunteer_hub.core.errors import ValidationFailed
-from volunteer_hub.core.permissions import require_manage
+from volunteer_hub.core.errors import Forbidden, ValidationFailed
+from volunteer_hub.core.permissions import is_global_admin, require_manage
 from volunteer_hub.credits.models import AccountKind, CreditAccount, CreditEntry, CreditTransaction, TransactionKind
 from volunteer_hub.credits.money import Credits
 from volunteer_hub.events.models import ActivityRecord, ServiceDay, service_day_teams
 from volunteer_hub.extensions import db
+from volunteer_hub.merchants.models import Merchant
 from volunteer_hub.needs.models import Need, NeedState
 from volunteer_hub.nodes.models import Node, NodeKind
 from volunteer_hub.nodes.services import in_subtree, subtree
@@ -280,3 +281,62 @@ def export_sheets(actor, node: Node, period_text: str | None, by: str) -> list[t
         sheets.append(("按月", HEADER, [_cells(row) for row in result["months"]]))
     audit.record(actor, "export.statistics", node, period=result["period"].label, by=by)
     return sheets
+
+
+def _by_centre(query: sa.Select, node_id) -> sa.Select:
+    """``query`` with its node (``node_id``) joined to its centre, selecting the centre's id first."""
+    centre = sa.orm.aliased(Node)
+    return (query.add_columns(centre.id.label("centre_id"))
+            .join(Node, Node.id == node_id)
+            .join(centre, sa.and_(centre.kind == NodeKind.CENTRE, Node.path.startswith(centre.path)))
+            .group_by(centre.id))
+
+
+def province(actor, period_text: str | None, now: datetime | None = None) -> dict:
+    """全省汇总: every centre's figures for a period, for the administrators over all centres. Aggregated in
+    the database (a province's month is about a million attendance rows); credits are the flows of each
+    centre's issuance account (hours and grants, less claw-backs) and of its merchants' accounts."""
+    if not is_global_admin(actor):
+        raise Forbidden(_("Only administrators over every centre see the whole province."))
+    period = parse_period(period_text, now)
+    start, end = period.instants
+    held = sa.and_(ServiceDay.cancelled_at.is_(None), ServiceDay.starts_at >= start, ServiceDay.starts_at < end)
+    lines = {centre.id: {"centre_id": centre.id, "name": centre.name, "days_held": 0, "volunteer_times": 0,
+                         "volunteers": 0, "minutes": 0, "minted": 0, "redeemed": 0, "needs_handled": 0}
+             for centre in db.session.scalars(sa.select(Node).where(Node.kind == NodeKind.CENTRE).order_by(Node.id))}
+
+    def fill(query, *names):
+        for row in db.session.execute(query):
+            line = lines[row.centre_id]
+            for name in names:
+                line[name] += int(getattr(row, name) or 0)
+
+    fill(_by_centre(sa.select(sa.func.count().label("days_held")).select_from(ServiceDay).where(held),
+                    ServiceDay.node_id), "days_held")
+    fill(_by_centre(sa.select(sa.func.count().label("volunteer_times"),
+                              sa.func.count(sa.distinct(Attendance.user_id)).label("volunteers"),
+                              sa.func.sum(Attendance.credited_minutes).label("minutes"))
+                    .select_from(Attendance).join(ServiceDay, ServiceDay.id == Attendance.service_day_id)
+                    .where(held, Attendance.counts), ServiceDay.node_id), "volunteer_times", "volunteers", "minutes")
+    flows = (sa.select(CreditAccount.kind, CreditAccount.centre_id, Merchant.centre_id.label("merchant_centre"),
+                       sa.func.sum(CreditEntry.amount).label("amount"))
+             .join(CreditEntry, CreditEntry.account_id == CreditAccount.id)
+             .outerjoin(Merchant, Merchant.id == CreditAccount.merchant_id)
+             .where(CreditAccount.kind.in_([AccountKind.ISSUANCE, AccountKind.MERCHANT]),
+                    CreditEntry.created_at >= start, CreditEntry.created_at < end)
+             .group_by(CreditAccount.kind, CreditAccount.centre_id, Merchant.centre_id))
+    for kind, centre_id, merchant_centre, amount in db.session.execute(flows):
+        if kind == AccountKind.ISSUANCE:
+            lines[centre_id]["minted"] += -int(amount)
+        else:
+            lines[merchant_centre]["redeemed"] += int(amount)
+    fill(_by_centre(sa.select(sa.func.count().label("needs_handled")).select_from(Need)
+                    .where(Need.state.in_([NeedState.COMPLETED, NeedState.REVIEWED]), Need.completed_at >= start,
+                           Need.completed_at < end), Need.node_id), "needs_handled")
+    rows = [{**line, "hours": round(line.pop("minutes") / 60, 1), "credits_minted": Credits(line.pop("minted")),
+             "credits_redeemed": Credits(line.pop("redeemed"))} for line in lines.values()]
+    keys = ("days_held", "volunteer_times", "hours", "needs_handled")
+    total = {key: sum(row[key] for row in rows) for key in keys}
+    total["credits_minted"] = Credits(sum(row["credits_minted"].units for row in rows))
+    total["credits_redeemed"] = Credits(sum(row["credits_redeemed"].units for row in rows))
+    return {"period": period, "rows": rows, "total": total}

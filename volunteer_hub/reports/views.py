@@ -121,14 +121,17 @@ def national_hours(centre_id):
         422 if form.errors or form.form_errors else 200
 
 
-class StatisticsForm(FlaskForm):
-    """The statistics' period and grouping, read from the query string."""
+class StatisticsPeriodForm(FlaskForm):
+    """A period, read from the query string."""
 
     class Meta:
         csrf = False
 
     period = StringField(_l("Period"), validators=[Optional(), Length(max=7)],
                          description=_l("A year (2026), a quarter (2026-Q4) or a month (2026-11)."))
+
+
+class StatisticsForm(StatisticsPeriodForm):
     by = SelectField(_l("Group by"), choices=list(statistics.GROUPINGS.items()), default="station")
 
 
@@ -164,3 +167,17 @@ def node_statistics_xlsx(node_id):
     by = request.args.get("by") or "station"
     sheets = statistics.export_sheets(current_user, node, request.args.get("period"), by)
     return xlsx_response(f"statistics-{node.code}-{request.args.get('period') or 'month'}-{by}.xlsx", sheets)
+
+
+@bp.route("/province/statistics")
+@login_required
+def province_statistics():
+    """全省汇总: each centre's figures for the administrators over all centres."""
+    form = StatisticsPeriodForm(request.args)
+    if request.args and not form.validate():
+        return render_template("reports/province.html", form=form, data=None), 422
+    ok, data = attempt(lambda: statistics.province(current_user, form.period.data), form)
+    if not ok:
+        return render_template("reports/province.html", form=form, data=None), 422
+    return render_template("reports/province.html", form=form, data=data)
+
