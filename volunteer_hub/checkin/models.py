@@ -61,6 +61,9 @@ class Attendance(CreatedAtMixin, db.Model):
         # One standing record per person and day; reversed ones stay beside it as history.
         sa.Index("uq_attendances_service_day_id_user_id", "service_day_id", "user_id", unique=True,
                  sqlite_where=sa.text("reversed_at IS NULL"), postgresql_where=sa.text("reversed_at IS NULL")),
+        # A day's records, reversed ones included (reports of a week or month): the unique index above is
+        # partial, so queries without "reversed_at IS NULL" scanned the whole table.
+        sa.Index("ix_attendances_service_day_id", "service_day_id"),
         sa.CheckConstraint("status IN ('open', 'closed', 'no_checkout')", name="status"),
         sa.CheckConstraint("checked_out_at IS NULL OR checked_out_at >= checked_in_at", name="out_after_in"),
         sa.CheckConstraint("(status = 'closed') = (checked_out_at IS NOT NULL)", name="closed_has_checkout"),

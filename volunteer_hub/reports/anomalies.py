@@ -67,7 +67,7 @@ def _earnings(centre: Node, start: datetime, end: datetime) -> dict[int, dict]:
     return people
 
 
-def _outliers(people: dict[int, dict], names: dict[int, str], users: dict[int, User]) -> list[dict]:
+def _outliers(people: dict[int, dict], names: dict[int, str]) -> list[dict]:
     by_station: dict[int, list[dict]] = {}
     for person in people.values():
         by_station.setdefault(person["station_id"], []).append(person)
@@ -78,9 +78,14 @@ def _outliers(people: dict[int, dict], names: dict[int, str], users: dict[int, U
             earners = [p[measure] for p in peers if p[measure] > 0]
             median = statistics.median(earners) if earners else 0
             if median and person[measure] > OUTLIER_FACTOR * median:
-                rows.append({"user_id": user_id, "name": users[user_id].name, "station": names[person["station_id"]],
+                rows.append({"user_id": user_id, "station": names[person["station_id"]],
                              "measure": "hours" if measure == "minutes" else "credits",
                              "value": _shown(measure, person[measure]), "median": _shown(measure, median)})
+    # Names only of those flagged: a county has thousands of people with hours in a month.
+    flagged = {row["user_id"] for row in rows}
+    users = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(flagged))).all())
+    for row in rows:
+        row["name"] = users[row["user_id"]]
     return sorted(rows, key=lambda r: (r["station"], r["name"], r["measure"]))
 
 
@@ -130,7 +135,6 @@ def board(centre: Node, month: str | None = None, now: datetime | None = None) -
     start, end = month_bounds(month, now)
     names = _station_names(centre)
     people = _earnings(centre, start, end)
-    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(list(people))))}
-    return {"month": start.strftime("%Y-%m"), "outliers": _outliers(people, names, users),
+    return {"month": start.strftime("%Y-%m"), "outliers": _outliers(people, names),
             "managers_own": _managers_own(centre, start, end), "manual_share": _manual_share(centre, start, end, names),
             "back_dated": _back_dated(centre, start, end, names)}

@@ -197,8 +197,9 @@ def generate_weekly(now: datetime | None = None) -> dict:
 
 def centre_credits(centre, months: int = 6, now: datetime | None = None) -> dict:
     """文明良票 of a centre: credits minted, redeemed and expired per month over ``months`` months, per
-    station what was minted in those months, and what is outstanding. Flows are read from the centre's
-    own accounts and its merchants' within the months (an index range each), never all of history."""
+    station what its wallets received in those months (hours and grants), and what is outstanding.
+    Flows are read from the centre's own accounts and its merchants' within the months (an index range
+    each), never all of history."""
     now = now or utcnow()
     local = now.astimezone(local_tz())
     labels = []
@@ -221,31 +222,24 @@ def centre_credits(centre, months: int = 6, now: datetime | None = None) -> dict
         rows = dict(db.session.execute(sa.select(bucket, sa.func.sum(CreditEntry.amount))
                                        .where(where, CreditEntry.created_at >= since).group_by(bucket)).all())
         series[name] = [sign * to_credits(rows.get(label) or 0).number for label in labels]
-    wallets_here = (sa.select(CreditAccount.id)
-                    .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
-                    .join(Node, Node.id == VolunteerProfile.home_station_id)
-                    .where(in_subtree(centre)))
-    outstanding = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(CreditAccount.balance), 0))
-                                    .where(CreditAccount.id.in_(wallets_here)))
     station = sa.select(Node.name, sa.func.coalesce(sa.func.sum(CreditAccount.balance), 0),
                         sa.func.count(CreditAccount.id)) \
         .join(VolunteerProfile, VolunteerProfile.home_station_id == Node.id) \
         .join(CreditAccount, sa.and_(CreditAccount.user_id == VolunteerProfile.user_id,
                                      CreditAccount.kind == AccountKind.WALLET)) \
         .where(in_subtree(centre)).group_by(Node.id, Node.name).order_by(Node.name)
-    # The wallet side of each mint the centre's issuance account made in the months.
-    issued = aliased(CreditEntry)
+    # What the station's wallets received in the months: hours and grants are a wallet's only credits in
+    # (its account's entries by time, an index range per wallet).
     minted_by_station = dict(db.session.execute(
         sa.select(Node.name, sa.func.sum(CreditEntry.amount))
-        .select_from(issued).join(CreditTransaction, CreditTransaction.id == issued.transaction_id)
-        .join(CreditEntry, sa.and_(CreditEntry.transaction_id == issued.transaction_id, CreditEntry.amount > 0))
-        .join(CreditAccount, CreditAccount.id == CreditEntry.account_id)
-        .join(VolunteerProfile, VolunteerProfile.user_id == CreditAccount.user_id)
-        .join(Node, Node.id == VolunteerProfile.home_station_id)
-        .where(issued.account_id == getattr(issuance, "id", None), issued.created_at >= since,
-               CreditTransaction.kind == TransactionKind.MINT, in_subtree(centre))
+        .select_from(Node).join(VolunteerProfile, VolunteerProfile.home_station_id == Node.id)
+        .join(CreditAccount, sa.and_(CreditAccount.user_id == VolunteerProfile.user_id,
+                                     CreditAccount.kind == AccountKind.WALLET))
+        .join(CreditEntry, CreditEntry.account_id == CreditAccount.id)
+        .where(in_subtree(centre), CreditEntry.amount > 0, CreditEntry.created_at >= since)
         .group_by(Node.name)).all())
     stations = [{"name": name, "outstanding": to_credits(balance), "wallets": count,
                  "minted": to_credits(minted_by_station.get(name) or 0)}
                 for name, balance, count in db.session.execute(station).all()]
+    outstanding = sum(row["outstanding"].units for row in stations)  # every wallet belongs to a station
     return {"labels": labels, "series": series, "outstanding": to_credits(outstanding), "stations": stations}

@@ -318,13 +318,15 @@ def province(actor, period_text: str | None, now: datetime | None = None) -> dic
                               sa.func.sum(Attendance.credited_minutes).label("minutes"))
                     .select_from(Attendance).join(ServiceDay, ServiceDay.id == Attendance.service_day_id)
                     .where(held, Attendance.counts), ServiceDay.node_id), "volunteer_times", "volunteers", "minutes")
-    flows = (sa.select(CreditAccount.kind, CreditAccount.centre_id, Merchant.centre_id.label("merchant_centre"),
-                       sa.func.sum(CreditEntry.amount).label("amount"))
-             .join(CreditEntry, CreditEntry.account_id == CreditAccount.id)
-             .outerjoin(Merchant, Merchant.id == CreditAccount.merchant_id)
-             .where(CreditAccount.kind.in_([AccountKind.ISSUANCE, AccountKind.MERCHANT]),
-                    CreditEntry.created_at >= start, CreditEntry.created_at < end)
-             .group_by(CreditAccount.kind, CreditAccount.centre_id, Merchant.centre_id))
+    # Each account's month is an index range (account, time); a sum per account, then per centre.
+    per_account = (sa.select(CreditEntry.account_id, sa.func.sum(CreditEntry.amount).label("amount"))
+                   .where(CreditEntry.account_id.in_(sa.select(CreditAccount.id).where(
+                       CreditAccount.kind.in_([AccountKind.ISSUANCE, AccountKind.MERCHANT]))),
+                          CreditEntry.created_at >= start, CreditEntry.created_at < end)
+                   .group_by(CreditEntry.account_id).subquery())
+    flows = (sa.select(CreditAccount.kind, CreditAccount.centre_id, Merchant.centre_id, per_account.c.amount)
+             .join(per_account, per_account.c.account_id == CreditAccount.id)
+             .outerjoin(Merchant, Merchant.id == CreditAccount.merchant_id))
     for kind, centre_id, merchant_centre, amount in db.session.execute(flows):
         if kind == AccountKind.ISSUANCE:
             lines[centre_id]["minted"] += -int(amount)
