@@ -1,6 +1,7 @@
 """Shared benchmark plumbing: a PostgreSQL cluster configured like production, the app under gunicorn,
 pgbench as the ceiling, and a small asyncio HTTP client on loopback. Everything stops by itself."""
 import asyncio
+import concurrent.futures
 import json
 import os
 import signal
@@ -199,6 +200,13 @@ async def run_load(base_url: str | list[str], jobs: list[tuple[str, str, dict | 
     started = time.perf_counter()
     await asyncio.gather(*(client(number) for number in range(concurrency)))
     return latencies, statuses, time.perf_counter() - started
+
+
+def run_apart(make_coroutine):
+    """asyncio.run in a thread of its own: Playwright's sync API (tests/e2e) leaves a loop running in the
+    test's thread, and asyncio.run refuses to start inside it."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
 def migrate(database_url: str) -> None:

@@ -3,7 +3,6 @@
 Both start their own durable PostgreSQL cluster and gunicorn, as in production, and stop by themselves.
 """
 import asyncio
-import concurrent.futures
 import json
 import os
 import signal
@@ -14,17 +13,11 @@ import urllib.request
 import pytest
 
 from benchmarks import load
-from benchmarks.harness import Gunicorn, free_port, start_cluster
+from benchmarks.harness import Gunicorn, free_port, run_apart, start_cluster
 
 pytestmark = pytest.mark.usefixtures("postgres_binaries")  # skipped without them, failed under CI=true
 
 VOLUNTEERS, VOUCHERS, KILLS = 500, 100, 5
-
-
-def _run(make_coroutine):
-    """asyncio.run in a thread of its own: Playwright's sync API (tests/e2e) leaves a loop running here."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
 def _workers(master: int) -> set[int]:
@@ -76,7 +69,7 @@ def test_a_worker_killed_mid_batch_loses_no_acknowledged_check_in_or_confirm(clu
                     os.kill(max(victims), signal.SIGKILL)
             return await running
 
-        results, _elapsed = _run(batch_with_kills)
+        results, _elapsed = run_apart(batch_with_kills)
         deadline = time.time() + 30
         while time.time() < deadline and len(_workers(server.proc.pid) - killed) < 2:
             time.sleep(0.2)
@@ -92,7 +85,7 @@ def test_a_worker_killed_mid_batch_loses_no_acknowledged_check_in_or_confirm(clu
         unanswered = [job for job, r in zip(jobs, _in_order(jobs, results), strict=True) if r["status"] != 200]
         print(f"{len(killed)} workers killed: {len(acknowledged)} of {len(jobs)} acknowledged, "
               f"{len(unanswered)} to retry")
-        retried, _ = _run(lambda: load.run(server.url, [(0, *job[1:]) for job in unanswered], 8))
+        retried, _ = run_apart(lambda: load.run(server.url, [(0, *job[1:]) for job in unanswered], 8))
         assert all(r["status"] == 200 or (r["kind"] == "confirm" and r["status"] == 409) for r in retried), \
             [(r["kind"], r["status"]) for r in retried if r["status"] != 200]
     finally:

@@ -1,7 +1,6 @@
 """More than one server (docs/scaling.md): two app instances — two gunicorn masters on two ports, production
 settings — in front of one durable PostgreSQL and one Redis, with jobs run by two processes at once.
 Limits, sessions, check-ins and jobs hold across them as on one server."""
-import asyncio
 import http.client
 import re
 import subprocess
@@ -14,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from benchmarks.checkin import checkin_jobs, seed_day
-from benchmarks.harness import ROOT, run_load, seeded_app, start_cluster
+from benchmarks.harness import ROOT, run_apart, run_load, seeded_app, start_cluster
 from tests.test_hardening import PRODUCTION_KEY, production_servers
 
 VOLUNTEERS = 24
@@ -94,12 +93,12 @@ def test_two_app_instances_share_limits_sessions_check_ins_and_jobs(province, re
         # the same nonce; clients take turns between the two. Each is checked in once.
         jobs = [(method, path, {**body, "nonce": f"scan-{i:04d}"}, token)
                 for i, (method, path, body, token) in enumerate(checkin_jobs(tokens, code))]
-        _latencies, statuses, _elapsed = asyncio.run(run_load([a.url, b.url], jobs + jobs, 8))
+        _latencies, statuses, _elapsed = run_apart(lambda: run_load([a.url, b.url], jobs + jobs, 8))
         assert Counter(statuses) == {200: 2 * VOLUNTEERS}
 
         # The check-in limit is one budget per account across both instances.
         extra = [("POST", "/api/v1/checkins", {"token": code, "lat": 31.0001, "lon": 120.0001}, tokens[0])] * 6
-        _latencies, statuses, _elapsed = asyncio.run(run_load([a.url, b.url], extra, 1))
+        _latencies, statuses, _elapsed = run_apart(lambda: run_load([a.url, b.url], extra, 1))
         assert statuses.count(429) == 6 - (LIMIT - 2), statuses  # two scans of this account were counted above
 
         # Jobs: the scheduler and an operator's `hub run-jobs` publish the due theme at the same moment.
