@@ -40,6 +40,21 @@ def test_the_same_nonce_gives_the_first_answer_and_never_a_check_out(saturday, s
     assert out == "checked_out" and row.checked_out_at == at(saturday, 66)
 
 
+def test_nonces_are_forgotten_after_a_week_and_an_old_scan_sent_again_changes_nothing(saturday, signed_up):
+    state, row = services.scan(signed_up, code_at(saturday, 5), now=at(saturday, 5), nonce="scan-0001", **HERE)
+    services.scan(signed_up, code_at(saturday, 70), now=at(saturday, 70), nonce="scan-0002", **HERE)
+    db.session.commit()
+    week = timedelta(days=services.NONCE_DAYS)
+    assert services.forget_nonces(now=at(saturday, 5) + week - timedelta(minutes=1)) == 0
+    assert services.forget_nonces(now=at(saturday, 71) + week) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ScanNonce)) == 0
+    # The first scan arrives again after its nonce was forgotten: far too late to count for anything.
+    with pytest.raises(Forbidden):
+        services.scan(signed_up, code_at(saturday, 5), now=at(saturday, 70) + week, nonce="scan-0001",
+                      scanned_at=at(saturday, 5), **HERE)
+    assert db.session.get(Attendance, row.id).checked_out_at == at(saturday, 70)
+
+
 def test_a_refused_scan_keeps_no_nonce_so_a_retry_is_judged_again(saturday, signed_up):
     with pytest.raises(ValidationFailed):  # no location yet
         services.scan(signed_up, code_at(saturday, 5), now=at(saturday, 5), nonce="scan-0003")

@@ -30,6 +30,9 @@ from volunteer_hub.people.services import require_by_phone
 ROTATION_SECONDS = 30  # a rotating code is accepted for its own step and the one before: at most 60 s
 CLOCK_SKEW = timedelta(minutes=2)  # how far ahead of ours a phone's clock may be
 EARLY_MINUTES = 30  # check-in opens this long before the start
+# Scan nonces outlive every centre's offline upload window (at most 72 h): a scan sent again within it
+# still gets its first answer; one sent later is refused as uploaded too late whatever the nonce says.
+NONCE_DAYS = 7
 
 
 # --- tokens -------------------------------------------------------------------------------
@@ -352,6 +355,14 @@ def close_forgotten(now: datetime | None = None) -> int:
     return db.session.execute(
         sa.update(Attendance).where(Attendance.status == A.OPEN, Attendance.service_day_id.in_(ended))
         .values(status=A.NO_CHECKOUT, credited_minutes=0).execution_options(synchronize_session=False)).rowcount
+
+
+def forget_nonces(now: datetime | None = None) -> int:
+    """Job: drop scan nonces older than ``NONCE_DAYS`` (one a scan: a province's Saturdays would keep
+    tens of millions)."""
+    cutoff = (now or utcnow()) - timedelta(days=NONCE_DAYS)
+    return db.session.execute(sa.delete(ScanNonce).where(ScanNonce.received_at < cutoff)
+                              .execution_options(synchronize_session=False)).rowcount
 
 
 def anomalies(row: Attendance) -> list[str]:

@@ -35,6 +35,8 @@ JOBS = (
         _l("Escalate residents' requests not dispatched in 24 h or not accepted by the deadline")),
     Job("remind-volunteers", "volunteer_hub.announcements.services:send_reminders", {"minute": "*/10"},
         _l("Remind signed-up volunteers 24 hours and 2 hours before their service day")),
+    Job("forget-scan-nonces", "volunteer_hub.checkin.services:forget_nonces", {"hour": "3", "minute": "0"},
+        _l("Forget the nonces of scans made more than a week ago")),
     Job("tidy-uploads", "volunteer_hub.roster.imports:tidy_uploads", {"hour": "2", "minute": "30"},
         _l("Drop roster spreadsheets uploaded more than two days ago and never imported")),
     Job("weekly-report", "volunteer_hub.reports.services:generate_weekly",
