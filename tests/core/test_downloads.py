@@ -23,10 +23,3 @@ def test_numbers_stay_numbers(value):
 def test_none_is_an_empty_cell():
     assert spreadsheet_cell(None) == ""
 
-
-@pytest.mark.parametrize("value, shown", [(3.0, "3"), (2.5, "2.5"), (1 / 15, "0.07"), (0, "0"), (None, "0"),
-                                          (-0.0001, "0"), (12.345, "12.35"), (1000, "1000")])
-def test_hours_are_shown_as_people_write_them(value, shown):
-    from volunteer_hub.core.templating import hours_text
-
-    assert hours_text(value) == shown

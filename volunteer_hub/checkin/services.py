@@ -537,10 +537,14 @@ def weekly_hours(user, weeks: int = 8, now: datetime | None = None) -> tuple[lis
     return labels, [minutes / 60 for minutes in totals]
 
 
+def attendance_query(user) -> sa.Select:
+    """The volunteer's attendance records with their service days, newest first (a page pages it)."""
+    return (sa.select(Attendance).join(Attendance.service_day).options(contains_eager(Attendance.service_day))
+            .where(Attendance.user_id == user.id).order_by(ServiceDay.starts_at.desc(), Attendance.id.desc()))
+
+
 def my_attendance(user) -> list[Attendance]:
-    return db.session.scalars(
-        sa.select(Attendance).join(Attendance.service_day).options(contains_eager(Attendance.service_day))
-        .where(Attendance.user_id == user.id).order_by(ServiceDay.starts_at.desc())).all()
+    return db.session.scalars(attendance_query(user)).all()
 
 
 def get_attendance(day: ServiceDay, attendance_id: int) -> Attendance:

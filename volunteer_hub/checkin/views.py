@@ -214,6 +214,6 @@ def my_hours():
     entries = db.session.scalars(credits.entries_query(wallet["account_id"]).limit(10)).all()
     labels, hours = services.weekly_hours(current_user)
     chart = bar_chart(_("Approved hours per week"), labels, {_("hours"): hours})
+    page = db.paginate(services.attendance_query(current_user), per_page=20, error_out=False)
     return render_template("checkin/my_hours.html", summary=services.hours_summary(current_user), chart=chart,
-                           wallet=wallet, entries=entries,
-                           signups=upcoming_signups(current_user), rows=services.my_attendance(current_user))
+                           wallet=wallet, entries=entries, signups=upcoming_signups(current_user), page=page)

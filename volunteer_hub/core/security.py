@@ -112,7 +112,7 @@ def _personal(response) -> bool:
     if request.path.startswith("/static/"):
         return False
     return (request.path.startswith("/api/") or "attachment" in response.headers.get("Content-Disposition", "")
-            or current_user.is_authenticated)
+            or not current_user.is_anonymous)  # not is_authenticated: that reloads the user the request expired
 
 
 def init_app(app: Flask) -> None:

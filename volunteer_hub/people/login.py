@@ -14,13 +14,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_smorest import abort
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
 
 from volunteer_hub.core import crypto
 from volunteer_hub.core.api import bearer_token
 from volunteer_hub.core.limits import client_ip
 from volunteer_hub.extensions import db, login_manager
 from volunteer_hub.people import logins, services
-from volunteer_hub.people.models import User
+from volunteer_hub.people.models import User, VolunteerProfile
 
 DEVICE_COOKIE = "vh_device"
 DEVICE_DAYS = 365
@@ -88,7 +89,9 @@ def _session_user(user_id: str) -> User | None:
     idle = min(session.get("idle", 0), config["SESSION_IDLE_MINUTES_PERSONAL"] * 60)
     if now - seen > idle or now - born > config["SESSION_MAX_MINUTES"] * 60:
         return None
-    user = db.session.get(User, int(uid))
+    # Every page asks for the roles (the menu) and most for the profile and its station: one statement.
+    user = db.session.get(User, int(uid), options=[
+        joinedload(User.grants), joinedload(User.profile).joinedload(VolunteerProfile.home_station)])
     if not logins.session_is_live(user, int(version), session.get("sid")):
         return None
     if now - seen >= SEEN_EVERY_S:
