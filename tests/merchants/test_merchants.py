@@ -62,8 +62,9 @@ def test_staff_join_by_accepting_an_invitation(world, shop):
         services.get_invitation_for(world.s2_volunteer, invitation.id)
     services.answer_invitation(world.volunteer, invitation, accept=True)
     assert is_staff_of(world.volunteer, shop)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as again:
         services.answer_invitation(world.volunteer, invitation, accept=False)
+    assert again.value.message == "该邀请已被接受。"
     with pytest.raises(Forbidden):  # staff are not the owner
         services.invite_staff(world.volunteer, shop, "13612345670")
 
@@ -86,8 +87,9 @@ def test_a_declined_or_withdrawn_invitation_grants_nothing(world, shop):
     assert declined.state == "declined" and not is_staff_of(world.volunteer, shop)
     invitation = services.invite_staff(world.centre_admin, shop, world.s2_volunteer.phone)
     services.withdraw_invitation(owner, shop, invitation.id)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as withdrawn:
         services.answer_invitation(world.s2_volunteer, invitation, accept=True)
+    assert withdrawn.value.message == "该邀请已撤回。"
     assert not is_staff_of(world.s2_volunteer, shop)
 
 

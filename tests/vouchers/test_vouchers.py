@@ -44,8 +44,9 @@ def test_voucher_holds_then_confirm_moves_credits_and_stock(world, haircut):
     assert (haircut.stock, haircut.reserved) == (2, 0)
     assert credits.wallet_summary(world.volunteer)["balance"] == 7
     assert credits.merchant_account(haircut.merchant).balance == 10
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as again:
         services.confirm(owner_of(haircut), voucher.code, IP)
+    assert (again.value.code, again.value.message) == ("not_open", "该兑换券已核销，不能重复使用。")
     assert credits.ledger_problems() == []
 
 
@@ -83,12 +84,13 @@ def test_cancel_and_expiry_release_the_hold(world, haircut):
         services.cancel(world.leader, voucher)
     services.cancel(world.volunteer, voucher)
     assert credits.wallet_summary(world.volunteer)["held"] == 0
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as again:
         services.cancel(world.volunteer, voucher)
+    assert again.value.message == "该兑换券已取消。"
     late = services.create(world.volunteer, haircut)
     with pytest.raises(Conflict) as caught:
         services.confirm(owner_of(haircut), late.code, IP, now=late.expires_at + timedelta(seconds=1))
-    assert caught.value.code == "expired"
+    assert caught.value.code == "expired" and "过期" in caught.value.message and "T" not in caught.value.message
     assert services.expire_due(now=late.expires_at) == 1
     assert services.expire_due(now=late.expires_at) == 0
     assert credits.wallet_summary(world.volunteer)["held"] == 0

@@ -187,7 +187,11 @@ def answer_invitation(user, invitation: StaffInvitation, *, accept: bool,
         .values(state=InvitationState.ACCEPTED if accept else InvitationState.DECLINED, decided_at=now,
                 user_id=user.id).execution_options(synchronize_session=False)).rowcount
     if not answered:
-        raise Conflict(_("This invitation is already %(state)s.", state=invitation.state), code="not_open")
+        db.session.refresh(invitation)  # answered or withdrawn by another request meanwhile
+        messages = {InvitationState.ACCEPTED: _("This invitation has already been accepted."),
+                    InvitationState.DECLINED: _("This invitation has already been declined."),
+                    InvitationState.WITHDRAWN: _("This invitation was withdrawn.")}
+        raise Conflict(messages.get(invitation.state, _("This invitation cannot be answered.")), code="not_open")
     if accept:
         _grant_staff(user, invitation.merchant, user, invited_by=invitation.invited_by_id)
     audit.record(user, "merchant.accept_invitation" if accept else "merchant.decline_invitation", invitation,

@@ -3,6 +3,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from volunteer_hub.core.db import local_tz, utcnow
@@ -80,6 +81,15 @@ def _close(voucher: Voucher, to_status: V, now: datetime, **values) -> bool:
         .values(status=to_status, **values).execution_options(synchronize_session=False)).rowcount == 1
 
 
+def _not_open(voucher: Voucher) -> Conflict:
+    """Why a voucher another request closed first cannot be used or cancelled, in words."""
+    db.session.refresh(voucher)
+    messages = {V.CONFIRMED: _("This voucher has already been redeemed."),
+                V.CANCELLED: _("This voucher was cancelled."),
+                V.EXPIRED: _("This voucher has expired.")}
+    return Conflict(messages.get(voucher.status, _("This voucher cannot be used.")), code="not_open")
+
+
 def _give_back(voucher: Voucher) -> None:
     credits.release(credits.wallet(voucher.user), voucher.price)
     _update_offer(voucher.offer_id, reserved=Offer.reserved - 1)
@@ -89,7 +99,7 @@ def cancel(user, voucher: Voucher, now: datetime | None = None) -> Voucher:
     if voucher.user_id != user.id:
         raise NotFound(_("No such voucher."))
     if not _close(voucher, V.CANCELLED, now or utcnow()):
-        raise Conflict(_("This voucher is already %(status)s.", status=voucher.status))
+        raise _not_open(voucher)
     _give_back(voucher)
     db.session.refresh(voucher)
     return voucher
@@ -155,10 +165,10 @@ def confirm(staff, code: str, ip: str, now: datetime | None = None) -> Voucher:
     voucher = find_for_counter(staff, code, ip, now)
     if voucher.status == V.OPEN and voucher.expires_at <= now:
         # The hold is released by expire_due (the job, or the volunteer's next voucher).
-        raise Conflict(_("This voucher expired at %(t)s.", t=voucher.expires_at.isoformat()), code="expired")
+        raise Conflict(_("This voucher expired at %(t)s.", t=format_datetime(voucher.expires_at, "yyyy-MM-dd HH:mm")),
+                       code="expired")
     if not _close(voucher, V.CONFIRMED, now, confirmed_at=now, confirmed_by_id=staff.id):
-        db.session.refresh(voucher)
-        raise Conflict(_("This voucher is already %(status)s.", status=voucher.status), code="not_open")
+        raise _not_open(voucher)
     db.session.refresh(voucher)
     wallet, till = credits.wallet(voucher.user), credits.merchant_account(get_merchant(voucher.merchant_id))
     memo = voucher.offer.title
