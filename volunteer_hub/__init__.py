@@ -30,7 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 @functools.cache
 def _parsed(identifier: str) -> Locale:
-    """Babel keeps zh_CN as zh_Hans_CN: parsing the short name searches every locale it knows (2.5 ms),
+    """Babel keeps zh_CN as zh_Hans_CN: parsing the short name searches every locale it knows (0.27 ms),
     which Flask-Babel would do in each request that translates anything."""
     return Locale.parse(identifier)
 
