@@ -18,6 +18,18 @@ def test_paths_and_generated_codes(world):
     assert world.p1.centre_id == world.centre.id
 
 
+def test_the_sql_centre_of_a_node_is_the_first_id_of_its_path(world):
+    # Ids of several digits, at every depth, in more than one centre.
+    db.session.execute(sa.text("UPDATE nodes SET path = '/' || :big || substr(path, :cut) WHERE path LIKE :prefix"),
+                       {"big": "12345", "cut": len(str(world.centre.id)) + 2, "prefix": f"/{world.centre.id}/%"})
+    other = services.create_node(world.admin, name="第二中心", kind="centre")
+    institute = services.create_node(world.admin, name="第二所", kind="institute", parent_id=other.id)
+    db.session.flush()
+    found = dict(db.session.execute(sa.select(Node.id, services.centre_of_node())).all())
+    assert found[world.p1.id] == found[world.s2.id] == found[world.centre.id] == 12345
+    assert found[institute.id] == found[other.id] == other.id
+
+
 def test_subtree_is_the_node_and_everything_below(world):
     assert [n.code for n in services.subtree(world.i1)] == ["T-01", "T-01-01", "T-01-01-01", "T-01-02"]
     assert [n.name for n in services.subtree(world.centre, NodeKind.STATION)] == [

@@ -33,6 +33,15 @@ def in_subtree(root: Node):
     return Node.path.startswith(root.path, autoescape=True)
 
 
+def centre_of_node():
+    """SQL: the id of the node's centre, the first id of its path (/1/4/9/ → 1). Nodes never move, and a
+    join to the centres by path prefix compares every node with every centre."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(sa.func.split_part(Node.path, "/", 2), sa.Integer)
+    rest = sa.func.substr(Node.path, 2)
+    return sa.cast(sa.func.substr(rest, 1, sa.func.instr(rest, "/") - 1), sa.Integer)
+
+
 def in_any_subtree(roots: list[Node]):
     """SQL condition: the node is in one of the subtrees (none at all for no roots)."""
     return sa.or_(sa.false(), *[in_subtree(root) for root in roots])

@@ -29,7 +29,7 @@ from volunteer_hub.extensions import db
 from volunteer_hub.merchants.models import Merchant
 from volunteer_hub.needs.models import Need, NeedState
 from volunteer_hub.nodes.models import Node, NodeKind
-from volunteer_hub.nodes.services import in_subtree, subtree
+from volunteer_hub.nodes.services import centre_of_node, in_subtree, subtree
 from volunteer_hub.people.models import VolunteerProfile
 from volunteer_hub.teams.models import Team
 
@@ -284,12 +284,9 @@ def export_sheets(actor, node: Node, period_text: str | None, by: str) -> list[t
 
 
 def _by_centre(query: sa.Select, node_id) -> sa.Select:
-    """``query`` with its node (``node_id``) joined to its centre, selecting the centre's id first."""
-    centre = sa.orm.aliased(Node)
-    return (query.add_columns(centre.id.label("centre_id"))
-            .join(Node, Node.id == node_id)
-            .join(centre, sa.and_(centre.kind == NodeKind.CENTRE, Node.path.startswith(centre.path)))
-            .group_by(centre.id))
+    """``query`` grouped by the centre of its node (``node_id``), selecting the centre's id."""
+    return (query.add_columns(centre_of_node().label("centre_id")).join(Node, Node.id == node_id)
+            .group_by(sa.literal_column("centre_id")))
 
 
 def province(actor, period_text: str | None, now: datetime | None = None) -> dict:
