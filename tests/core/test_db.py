@@ -62,3 +62,12 @@ def test_the_suite_runs_on_the_schema_the_migrations_build(world):
         with pytest.raises(sa.exc.DatabaseError, match="immutable"):
             db.session.execute(sa.text(statement))
         db.session.rollback()
+
+
+@pytest.mark.postgresql_only
+def test_postgresql_connections_plan_without_jit(app):
+    # Set per connection: a new one from the pool, and one after a rolled-back request, are both without.
+    assert db.session.scalar(sa.text("SHOW jit")) == "off"
+    db.session.rollback()
+    with db.engine.connect() as fresh:
+        assert fresh.scalar(sa.text("SHOW jit")) == "off"
