@@ -106,18 +106,16 @@ class CreatedAtMixin:
 
 
 @sa.event.listens_for(sa.Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record):
-    # SQLite ignores foreign keys unless asked, per connection.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
+def _per_connection_settings(dbapi_connection, connection_record):
+    module = type(dbapi_connection).__module__
+    cursor = dbapi_connection.cursor()
+    if module.startswith("sqlite3"):
+        # SQLite ignores foreign keys unless asked, per connection.
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-
-@sa.event.listens_for(sa.Engine, "connect")
-def _postgresql_without_jit(dbapi_connection, connection_record):
-    # The reports' statements cost enough for PostgreSQL to compile them, and compiling took longer than
-    # it saved (on the province: 100–500 ms a statement; the requests dashboard 0.43 → 0.26 s).
-    if type(dbapi_connection).__module__.startswith("psycopg"):
-        dbapi_connection.execute("SET jit = off")
+    elif module.startswith("psycopg"):
+        # The reports' statements cost enough for PostgreSQL to JIT-compile them, and compiling took
+        # longer than it saved (on the province: 100–500 ms a statement; the requests dashboard
+        # 0.43 → 0.26 s). Committed, so that the pool's rollbacks keep it.
+        cursor.execute("SET jit = off")
         dbapi_connection.commit()
+    cursor.close()
