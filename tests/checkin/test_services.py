@@ -196,5 +196,5 @@ def test_my_hours_costs_the_same_few_statements_for_one_day_or_thirty(app, satur
     assert statements("/me/hours") == one
     # Thirty records: the newest 20, then the rest on a second page.
     first, second = client.get("/me/hours").text, client.get("/me/hours?page=2").text
-    assert first.count("<tr><td>") == 20 and "/me/hours?page=2" in first
+    assert first.count("<tr><td>") == 20 and "/me/hours?page=2#attendance" in first
     assert second.count("<tr><td>") == 10 and "<td>服务 28</td>" in second and "<td>服务 28</td>" not in first
